@@ -35,7 +35,7 @@ class _Progress:
         if not enabled:
             return
         try:
-            from tqdm.auto import tqdm
+            from tqdm import tqdm
         except ImportError:
             tqdm = None
         if tqdm is not None:
