@@ -313,3 +313,11 @@ def test_index_out_of_range_in_custom_batch_sampler():
     loader = tgd.DataLoader(_tg_ds(5), batch_sampler=[[0, 7]])
     with pytest.raises(IndexError):
         list(loader)
+
+
+def test_batches_of_a_tensor_requiring_grad_stay_on_the_graph():
+    x = tg.from_numpy(np.arange(12, dtype=np.float32).reshape(6, 2)).requires_grad_()
+    loader = tgd.DataLoader(tgd.TensorDataset(x, tg.arange(6)), batch_size=4)
+    xb, _ = next(iter(loader))
+    xb.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[1, 1]] * 4 + [[0, 0]] * 2)

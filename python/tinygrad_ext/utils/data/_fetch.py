@@ -33,9 +33,15 @@ _gather = None
 def gather_rows(t, index):
     """t[index] for an int64 numpy index array, as one C++ gather (no Python loop over rows)."""
     global _gather
+    idx = tg.from_numpy(np.ascontiguousarray(index, dtype=np.int64))
+    if t.requires_grad and tg.is_grad_enabled():
+        # keep the batch connected to the graph, as torch's stack of samples would
+        if hasattr(tg, "index_select"):
+            return tg.index_select(t, 0, idx)
+        return tg.stack([t[i] for i in index.tolist()], 0)
     if _gather is None:
         _gather = _resolve_gather()
-    return _gather(t, tg.from_numpy(np.ascontiguousarray(index, dtype=np.int64)))
+    return _gather(t, idx)
 
 
 def stack_rows(tensors):
