@@ -9,8 +9,8 @@ namespace py = pybind11;
 void bind_data(py::module_& m) {
   m.def("gather_rows", &tg::gather_rows, py::arg("src"), py::arg("index"),
         py::call_guard<py::gil_scoped_release>(),
-        "src[index] along dim 0 for a 1-D int64 index (index_select(src, 0, index)); no autograd.");
+        "src[index] along dim 0 for a 1-D int64 index (index_select(src, 0, index)).");
   m.def("stack_rows", &tg::stack_rows, py::arg("tensors"),
         py::call_guard<py::gil_scoped_release>(),
-        "stack(tensors, 0) for same-shape tensors; no autograd.");
+        "stack(tensors, 0) for same-shape tensors.");
 }

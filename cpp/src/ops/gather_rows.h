@@ -1,4 +1,4 @@
-// Row gather and row stack along dim 0 (the DataLoader's batch assembly); no autograd.
+// Row gather and row stack along dim 0 (the DataLoader's batch assembly), differentiable.
 #pragma once
 #include <vector>
 
@@ -7,9 +7,9 @@
 namespace tg {
 
 // out[i] = src[index[i]] along dim 0 (index_select(src, 0, index)); index: 1-D int64, negative
-// values wrap. A parallel memcpy of rows when src's rows are contiguous. Records no history.
+// values wrap. A parallel memcpy of rows when src's rows are contiguous.
 Tensor gather_rows(const Tensor& src, const Tensor& index);
-// stack(tensors, 0) for same-shape tensors, promoted to a common dtype. Records no history.
+// stack(tensors, 0) for same-shape tensors, promoted to a common dtype.
 Tensor stack_rows(const std::vector<Tensor>& tensors);
 
 }  // namespace tg

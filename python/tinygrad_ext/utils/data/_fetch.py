@@ -20,28 +20,10 @@ def as_index_array(indices, n):
     return np.where(a < 0, a + n, a) if a.size and a.min() < 0 else a
 
 
-def _resolve_gather():
-    c = getattr(tg, "_C", None)
-    if c is not None and hasattr(c, "gather_rows"):
-        return c.gather_rows
-    return lambda t, idx: tg.index_select(t, 0, idx)
-
-
-_gather = None
-
-
 def gather_rows(t, index):
-    """t[index] for an int64 numpy index array, as one C++ gather (no Python loop over rows)."""
-    global _gather
-    idx = tg.from_numpy(np.ascontiguousarray(index, dtype=np.int64))
-    if t.requires_grad and tg.is_grad_enabled():
-        # keep the batch connected to the graph, as torch's stack of samples would
-        if hasattr(tg, "index_select"):
-            return tg.index_select(t, 0, idx)
-        return tg.stack([t[i] for i in index.tolist()], 0)
-    if _gather is None:
-        _gather = _resolve_gather()
-    return _gather(t, idx)
+    """t[index] for an int64 numpy index array, as one C++ gather (tinygrad_ext._C.gather_rows:
+    index_select along dim 0, a parallel memcpy of rows with the GIL released; differentiable)."""
+    return tg._C.gather_rows(t, tg.from_numpy(np.ascontiguousarray(index, dtype=np.int64)))
 
 
 def stack_rows(tensors):
@@ -51,7 +33,4 @@ def stack_rows(tensors):
         if s != shapes[0]:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(shapes[0])} at entry 0 and {list(s)} at entry {i}")
-    c = getattr(tg, "_C", None)
-    if c is not None and hasattr(c, "stack_rows"):
-        return c.stack_rows(list(tensors))
-    return tg.stack(list(tensors), 0)
+    return tg._C.stack_rows(list(tensors))
