@@ -321,3 +321,59 @@ def test_batches_of_a_tensor_requiring_grad_stay_on_the_graph():
     xb, _ = next(iter(loader))
     xb.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[1, 1]] * 4 + [[0, 0]] * 2)
+
+
+# ---- the C++ row kernels behind the fast path ----
+
+def test_gather_rows_matches_torch_index_select():
+    x = np.random.default_rng(0).random((7, 3, 2)).astype(np.float32)
+    idx = np.array([6, 0, -1, 3, 3], dtype=np.int64)
+    ours = tg._C.gather_rows(tg.from_numpy(x), tg.from_numpy(idx))
+    ref = torch.index_select(torch.from_numpy(x), 0, torch.from_numpy(idx % 7))
+    np.testing.assert_array_equal(ours.numpy(), ref.numpy())
+    # non-contiguous rows (a transposed view) and other dtypes
+    xt = tg.from_numpy(x[:, :, 0].copy()).t()  # shape (3, 7), strided rows
+    np.testing.assert_array_equal(tg._C.gather_rows(xt, tg.tensor([2, 0])).numpy(), x[:, :, 0].T[[2, 0]])
+    b = tg.tensor([[True, False], [False, False]])
+    assert tg._C.gather_rows(b, tg.tensor([1, 0, 1])).tolist() == [[False, False], [True, False], [False, False]]
+    assert tuple(tg._C.gather_rows(tg.from_numpy(x), tg.tensor([], dtype=tg.int64)).shape) == (0, 3, 2)
+
+
+def test_gather_rows_errors():
+    x = tg.zeros(4, 2)
+    with pytest.raises(IndexError, match="out of bounds for dimension 0 with size 4"):
+        tg._C.gather_rows(x, tg.tensor([0, 4]))
+    with pytest.raises(TypeError, match="int64"):
+        tg._C.gather_rows(x, tg.tensor([0.0]))
+    with pytest.raises(IndexError, match="1-D"):
+        tg._C.gather_rows(x, tg.tensor([[0]]))
+    with pytest.raises(IndexError, match="0-d"):
+        tg._C.gather_rows(tg.tensor(1.0), tg.tensor([0]))
+
+
+def test_gather_rows_gradient_matches_torch_with_repeats():
+    x = np.random.default_rng(1).random((5, 3))
+    idx = np.array([4, 1, 4, 4, 0], dtype=np.int64)
+    w = np.random.default_rng(2).random((5, 3))
+    xs = tg.from_numpy(x).requires_grad_()
+    (tg._C.gather_rows(xs, tg.from_numpy(idx)) * tg.from_numpy(w)).sum().backward()
+    xt = torch.from_numpy(x).requires_grad_()
+    (torch.index_select(xt, 0, torch.from_numpy(idx)) * torch.from_numpy(w)).sum().backward()
+    np.testing.assert_allclose(xs.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+
+
+def test_stack_rows_values_promotion_and_gradient():
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    b = tg.tensor([3.0, 4.0], dtype=tg.float64, requires_grad=True)
+    s = tg._C.stack_rows([a, b])
+    assert s.tolist() == [[1.0, 2.0], [3.0, 4.0]] and s.dtype == tg.float64
+    assert s.dtype == torch_dtype_name_to_tg(torch.stack([torch.ones(2), torch.ones(2, dtype=torch.float64)]).dtype)
+    (s * tg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=tg.float64)).sum().backward()
+    assert a.grad.tolist() == [1.0, 2.0] and a.grad.dtype == tg.float32
+    assert b.grad.tolist() == [3.0, 4.0]
+    with pytest.raises(RuntimeError, match="equal size"):
+        tg._C.stack_rows([tg.zeros(2), tg.zeros(3)])
+
+
+def torch_dtype_name_to_tg(dt):
+    return getattr(tg, str(dt).split(".")[-1])
