@@ -262,10 +262,15 @@ def test_corrupt_files_raise(tmp_path, monkeypatch):
 @pytest.mark.parametrize("transform", [None, T.ToTensor(), T.Compose([T.Resize(32), T.ToTensor()]),
                                        T.Compose([T.ToTensor(), T.Normalize([0.5], [0.25])]),
                                        T.Compose([T.ToTensor(), T.Lambda(lambda t: t * 2)])])
-def test_fashion_mnist_loader_fast_path_equals_per_sample(tmp_path, monkeypatch, transform):
+@pytest.mark.parametrize("precompute", [True, False])
+def test_fashion_mnist_loader_fast_path_equals_per_sample(tmp_path, monkeypatch, transform, precompute):
     monkeypatch.delenv("TG_DATA", raising=False)
+    if not precompute:  # too big to keep transformed: the batch is transformed per batch instead
+        monkeypatch.setattr("tinygrad_ext.datasets.fashion_mnist._PRECOMPUTE_LIMIT", 0)
     _fake_folder(tmp_path / "FashionMNIST" / "raw")
     ds = tds.FashionMNIST(tmp_path, transform=transform)
+    assert (ds._transformed is not None) == (precompute and transform is not None
+                                             and T.is_batchable(transform))
     per_sample = lambda batch: __import__("tinygrad_ext").utils.data.default_collate(batch)
     tg.manual_seed(3)
     fast = list(DataLoader(ds, batch_size=16, shuffle=True))
