@@ -68,3 +68,6 @@ def detach(input):
 
 
 __version__ = "0.1.0"
+
+# Data loading (tg.utils.data as torch.utils.data; tg.datasets / tg.transforms as torchvision's).
+from . import utils, datasets, transforms  # noqa: E402
