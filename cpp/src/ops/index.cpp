@@ -174,14 +174,12 @@ Tensor index_backward(const Tensor& g, const Shape& shape, const TensorIndices& 
   return z;
 }
 
-// index_select along dim 0 of a contiguous tensor: one memcpy per row, rows in parallel.
+// index_select along dim 0 of a contiguous tensor: one memcpy per row, rows in parallel
+// (indices already checked to be in [0, size)).
 Tensor index_select_rows(const Tensor& self, const Tensor& index) {
   int64_t n = index->numel(), size = self->shape[0];
   Tensor ix = contiguous(index);
   const int64_t* v = ix->data<int64_t>();
-  for (int64_t i = 0; i < n; ++i)
-    TG_CHECK(v[i] >= -size && v[i] < size, IndexError, "index_select(): index ", v[i],
-             " is out of bounds for dimension 0 with size ", size);
   Shape shape = self->shape;
   shape[0] = n;
   Tensor out = empty(shape, self->dtype);
@@ -192,8 +190,7 @@ Tensor index_select_rows(const Tensor& self, const Tensor& index) {
   int64_t grain = std::max<int64_t>(1, kGrainSize * 8 / static_cast<int64_t>(row));
   parallel_for(n, grain, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
-      int64_t r = v[i] < 0 ? v[i] + size : v[i];
-      std::memcpy(dst + i * row, src + r * row, row);
+      std::memcpy(dst + i * row, src + v[i] * row, row);
     }
   });
   return out;
@@ -230,9 +227,13 @@ Tensor index(const Tensor& self, const TensorIndices& indices) {
 void index_put_raw(const Tensor& self, const TensorIndices& indices, const Tensor& values, bool accumulate) {
   IndexPlan p = make_plan(self, indices);
   GradModeGuard off(false);
-  Shape target = broadcast_shapes(p.out_shape, values->shape, "index_put_");
-  TG_CHECK(target == p.out_shape, RuntimeError, "shape mismatch: value tensor of shape ",
-           shape_str(values->shape), " cannot be broadcast to indexing result of shape ", shape_str(p.out_shape));
+  bool fits = values->dim() <= static_cast<int64_t>(p.out_shape.size());
+  for (int64_t i = 1; fits && i <= values->dim(); ++i) {
+    int64_t v = values->shape[values->dim() - i];
+    fits = v == 1 || v == p.out_shape[p.out_shape.size() - i];
+  }
+  TG_CHECK(fits, RuntimeError, "shape mismatch: value tensor of shape ", shape_str(values->shape),
+           " cannot be broadcast to indexing result of shape ", shape_str(p.out_shape));
   Tensor v = expand(to_dtype(values, self->dtype), p.out_shape);
   Shape bst, rst;
   split_strides(p, v->strides, bst, rst);
@@ -287,7 +288,11 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index_) {
     return reshape(index(reshape(self, {1}), {reshape(index_, {1})}), {});
   }
   int64_t d = wrap_dim(dim, self->dim(), "index_select");
-  Tensor ix = index_->dim() == 0 ? reshape(index_, {1}) : index_;
+  Tensor ix = contiguous(index_->dim() == 0 ? reshape(index_, {1}) : index_);
+  // torch's index_select takes no negative indices.
+  for (int64_t i = 0, n = ix->numel(), size = self->shape[d]; i < n; ++i)
+    TG_CHECK(ix->data<int64_t>()[i] >= 0 && ix->data<int64_t>()[i] < size, IndexError, "index_select(): index ",
+             ix->data<int64_t>()[i], " is out of range for dimension ", d, " with size ", size);
   TensorIndices indices(d + 1);
   indices[d] = ix;
   if (d != 0 || !self->is_contiguous()) return index(self, indices);
