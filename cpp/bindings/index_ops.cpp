@@ -9,6 +9,8 @@ namespace {
 using T = const Tensor&;
 using O = py::object;
 
+std::string type_name(const py::handle& o) { return Py_TYPE(o.ptr())->tp_name; }
+
 py::tuple to_tuple(const std::vector<Tensor>& ts) {
   py::tuple out(ts.size());
   for (size_t i = 0; i < ts.size(); ++i) out[i] = py::cast(ts[i]);
@@ -20,7 +22,7 @@ Shape int_list(const py::handle& o, const char* op, const char* what) {
   if (py::isinstance<py::int_>(o)) return {o.cast<int64_t>()};
   if (!py::isinstance<py::sequence>(o) || py::isinstance<py::str>(o))
     throw TypeError(str(op, "(): argument '", what, "' must be an int or a tuple of ints, not ",
-                        std::string(py::str(o.get_type().attr("__name__")))));
+                        type_name(o)));
   Shape s;
   for (auto v : o) s.push_back(py::cast<int64_t>(v));
   return s;
@@ -29,13 +31,13 @@ Shape int_list(const py::handle& o, const char* op, const char* what) {
 std::vector<Tensor> tensor_list(const py::handle& o, const char* op) {
   if (py::isinstance<TensorImpl>(o) || !py::isinstance<py::sequence>(o))
     throw TypeError(str(op, "(): argument 'tensors' must be a tuple or list of Tensors, not ",
-                        std::string(py::str(o.get_type().attr("__name__")))));
+                        type_name(o)));
   std::vector<Tensor> out;
   size_t i = 0;
   for (auto v : o) {
     if (!py::isinstance<TensorImpl>(v))
       throw TypeError(str(op, "(): expected Tensor as element ", i, " in argument 0, but got ",
-                          std::string(py::str(v.get_type().attr("__name__")))));
+                          type_name(v)));
     out.push_back(v.cast<Tensor>());
     ++i;
   }
@@ -44,7 +46,7 @@ std::vector<Tensor> tensor_list(const py::handle& o, const char* op) {
 
 Tensor index_arg(const py::handle& o, const char* op) {
   if (!py::isinstance<TensorImpl>(o))
-    throw TypeError(str(op, "(): argument 'index' must be Tensor, not ", std::string(py::str(o.get_type().attr("__name__")))));
+    throw TypeError(str(op, "(): argument 'index' must be Tensor, not ", type_name(o)));
   return o.cast<Tensor>();
 }
 
@@ -56,7 +58,7 @@ Tensor scatter_any(T self, int64_t dim, T index, const py::handle& src, const py
   if (py::isinstance<TensorImpl>(v)) return scatter(self, dim, index, v.cast<Tensor>());
   auto s = as_scalar(v);
   TG_CHECK(s, TypeError, "scatter(): argument 'src' must be Tensor or Number, not ",
-           std::string(py::str(v.get_type().attr("__name__"))));
+           type_name(v));
   return scatter(self, dim, index, *s);
 }
 
@@ -64,7 +66,7 @@ Tensor fill_value(T self, const py::handle& v) {
   if (py::isinstance<TensorImpl>(v)) return v.cast<Tensor>();
   auto s = as_scalar(v);
   TG_CHECK(s, TypeError, "masked_fill(): argument 'value' must be Number or Tensor, not ",
-           std::string(py::str(v.get_type().attr("__name__"))));
+           type_name(v));
   return scalar_tensor(*s, self->dtype);
 }
 

@@ -13,7 +13,7 @@ struct IndexItem {
 };
 using Index = std::vector<IndexItem>;
 
-std::string type_name(const py::handle& o) { return py::str(o.get_type().attr("__name__")); }
+std::string type_name(const py::handle& o) { return Py_TYPE(o.ptr())->tp_name; }
 
 // torch's legacy rule: a non-tuple sequence holding slices, None, Ellipsis, tensors or sequences
 // is read as a tuple of indices (x[[0, slice(None)]] == x[0, :]); otherwise it is one index tensor.

@@ -76,9 +76,9 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
              ") cannot be concatenated");
     if (!ref && !legacy_empty(t)) ref = &t;
   }
-  if (!ref) return zeros({0}, dt);
-  int64_t d = wrap_dim(dim, (*ref)->dim(), "cat");
-  Shape shape = (*ref)->shape;
+  // Only [0]-shaped tensors: the result is one too (still connected to them for autograd).
+  int64_t d = ref ? wrap_dim(dim, (*ref)->dim(), "cat") : 0;
+  Shape shape = ref ? (*ref)->shape : Shape{0};
   shape[d] = 0;
   for (size_t i = 0; i < tensors.size(); ++i) {
     const Tensor& t = tensors[i];
