@@ -30,4 +30,6 @@ void bind_nn(py::module_& m) {
   n.def("constant_pad", [](const Tensor& x, const std::vector<int64_t>& pads, double value) {
     return nn::constant_pad(x, pads, Scalar(value));
   }, py::arg("input"), py::arg("pad"), py::arg("value") = 0.0);
+  n.def("trunc_normal_", &nn::trunc_normal_, py::arg("tensor"), py::arg("mean"), py::arg("std"), py::arg("a"),
+        py::arg("b"));
 }

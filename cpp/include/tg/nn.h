@@ -41,3 +41,9 @@ Tensor one_hot(const Tensor& indices, int64_t num_classes);
 Tensor constant_pad(const Tensor& x, const std::vector<int64_t>& pads, Scalar value);
 
 }  // namespace tg::nn
+
+namespace tg::nn {
+// ---- init (cpp/src/ops/nn_init.cpp) ----
+// Fills t in place (no autograd) with a normal truncated to [a, b].
+void trunc_normal_(const Tensor& t, double mean, double std, double a, double b);
+}  // namespace tg::nn
