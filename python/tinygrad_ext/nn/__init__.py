@@ -1,6 +1,5 @@
 """tg.nn: modules, Parameter, functional, init and summary (mirrors torch.nn)."""
 from .parameter import Parameter
 from .modules import *  # noqa: F401,F403
-from .modules import __all__ as _modules_all  # noqa: F401
 from . import functional, init
 from .summary import summary
