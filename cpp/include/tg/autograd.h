@@ -60,6 +60,7 @@ using BackwardFn = std::function<Grads(const Grads&)>;
 // A node whose backward is a closure over what it saved; `release` drops the closure.
 struct FunctionNode : Node {
   FunctionNode(const char* name, BackwardFn fn) : name_(name), fn_(std::move(fn)) {}
+  ~FunctionNode() override;
   const char* name() const override { return name_; }
   Grads apply(Grads&& grads) override;
   void release() override { fn_ = nullptr; }

@@ -92,6 +92,9 @@ Tensor compare(BinaryOp op, const Tensor& a, Scalar b);
 // Shared by every binary op: promotes, broadcasts and runs the kernel; no autograd.
 Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, DType compute, DType out);
 
+// where(cond, x, y) (cpp/src/ops/where.cpp)
+Tensor where(const Tensor& cond, const Tensor& x, const Tensor& y);
+
 // ---- reductions (cpp/src/ops/reduce.cpp) ----
 // dims empty = all dims.
 Tensor sum(const Tensor& x, const Shape& dims, bool keepdim, std::optional<DType> dtype = {});
