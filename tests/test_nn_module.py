@@ -110,11 +110,12 @@ def test_registration_and_traversal():
     names = [n for n, _ in net.named_parameters()]
     assert names == ["block.scale", "block.fc.weight", "block.fc.bias", "head.0.weight", "head.0.bias"]
     assert [n for n, _ in net.named_buffers()] == ["block.running", "block.scratch"]
+    # like torch, state_dict lists a shared module under each of its names
     assert list(net.state_dict()) == ["block.scale", "block.running", "block.fc.weight", "block.fc.bias",
-                                      "head.0.weight", "head.0.bias"]
-    assert [n for n, _ in net.named_children()] == ["block", "head"]
+                                      "head.0.weight", "head.0.bias", "shared.weight", "shared.bias"]
+    assert [n for n, _ in net.named_children()] == ["block", "head", "shared"]
     assert [n for n, _ in net.named_modules()] == ["", "block", "block.fc", "head", "head.0", "head.1"]
-    assert len(list(net.modules())) == 6 and len(list(net.children())) == 2
+    assert len(list(net.modules())) == 6 and len(list(net.children())) == 3
     assert net.block.plain == 3 and net.get_submodule("head.0") is net.head[0]
     assert net.get_parameter("block.fc.bias") is net.block.fc.bias
     with pytest.raises(AttributeError, match="no attribute 'nope'"):

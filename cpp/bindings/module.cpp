@@ -89,6 +89,8 @@ py::object make_size(const Shape& shape) {
 
 }  // namespace tg::bind
 
+void bind_nn(py::module_& m);  // cpp/bindings/nn.cpp
+
 using namespace tg;
 using namespace tg::bind;
 
@@ -144,4 +146,5 @@ PYBIND11_MODULE(_C, m) {
   bind_ops(m);
   bind_autograd(m);
   bind_indexing(m);
+  bind_nn(m);
 }

@@ -30,6 +30,18 @@ void bind_nn(py::module_& m) {
   n.def("constant_pad", [](const Tensor& x, const std::vector<int64_t>& pads, double value) {
     return nn::constant_pad(x, pads, Scalar(value));
   }, py::arg("input"), py::arg("pad"), py::arg("value") = 0.0);
+  // Module.to(dtype): points a leaf at `src`'s memory and dtype, keeping the Python object (torch's
+  // `param.data = param.data.to(dtype)`); a gradient of the old dtype is dropped.
+  n.def("_set_leaf_data", [](const Tensor& t, const Tensor& src) {
+    TG_CHECK(t->is_leaf(), RuntimeError, "Module.to: can only convert leaf tensors, got a tensor of shape ",
+             shape_str(t->shape), " with autograd history");
+    if (t->dtype != src->dtype && t->autograd) t->autograd->grad = nullptr;
+    t->storage = src->storage;
+    t->offset = src->offset;
+    t->shape = src->shape;
+    t->strides = src->strides;
+    t->dtype = src->dtype;
+  }, py::arg("tensor"), py::arg("src"));
   n.def("trunc_normal_", &nn::trunc_normal_, py::arg("tensor"), py::arg("mean"), py::arg("std"), py::arg("a"),
         py::arg("b"));
 }

@@ -66,4 +66,7 @@ def detach(input):
     return input.detach()
 
 
+from . import nn  # noqa: E402  (tg.nn, after the Tensor surface is complete)
+from .nn import summary  # noqa: E402
+
 __version__ = "0.1.0"

@@ -237,7 +237,7 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target_in) {
       Tensor gp = div(mul(g[0], sub(pv, yv)), maximum(mul(pv, rsub(pv, Scalar(1.0))), scalar_like(1e-12, pv)));
       Tensor lo = scalar_like(-100.0, pv);
       Tensor gy = mul(g[0], sub(maximum(log(rsub(pv, Scalar(1.0))), lo), maximum(log(pv), lo)));
-      return {gp, to_dtype(gy, yv->dtype)};
+      return {gp, to_dtype(gy, sy.get()->dtype)};
     });
   });
   return out;

@@ -264,11 +264,12 @@ class Module:
     def _apply_to_tensors(self, fn):
         """Replaces every parameter's and buffer's data with fn(data), keeping the Parameter objects."""
         from ... import no_grad
+        from ..._C import _nn
         with no_grad():
             for module in self.modules():
                 for p in module._parameters.values():
                     if p is not None:
-                        p.data = fn(p.data)
+                        _nn._set_leaf_data(p, fn(p.detach()))
                 for name, b in module._buffers.items():
                     if b is not None:
                         module._buffers[name] = fn(b)
