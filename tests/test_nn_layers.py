@@ -220,7 +220,8 @@ def test_embedding_errors_and_double_backward():
         F.embedding(tg.tensor([4]), w)
     with pytest.raises(RuntimeError, match="int64"):
         F.embedding(tg.tensor([1.0]), w)
-    assert tg.autograd.gradcheck(lambda a: F.embedding(tg.tensor([[1, 3], [1, 0]]), a, padding_idx=0), (w,))
+    assert tg.autograd.gradcheck(lambda a: F.embedding(tg.tensor([[1, 3], [1, 0]]), a), (w,))
+    # padding_idx rows get no gradient (as in torch), so it is checked against torch instead of numerically
     pre = nn.Embedding.from_pretrained(tg.eye(3))
     assert not pre.weight.requires_grad
 
