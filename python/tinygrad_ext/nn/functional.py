@@ -274,8 +274,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if not target.is_floating_point():
         return _k.cross_entropy(input, target, weight, code, ignore_index, float(label_smoothing))
     if tuple(target.shape) != tuple(input.shape):
-        raise RuntimeError(f"cross_entropy: floating-point (class-probability) target of shape {list(target.shape)} "
-                           f"must have the input's shape {list(input.shape)}; class-index targets must be int64")
+        raise RuntimeError(f"cross_entropy: expected int64 class-index targets or floating class probabilities of "
+                           f"the input's shape {list(input.shape)}, got {str(target.dtype).split('.')[-1]} target "
+                           f"of shape {list(target.shape)}")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     class_dim = 0 if input.dim() == 1 else 1
