@@ -73,9 +73,14 @@ def test_kl_div(reduction, log_target, zero_target):
             lambda a, b: TF.kl_div(a, b, reduction=reduction, log_target=log_target), x, y)
 
 
-def test_mse_broadcast_warns():
+def test_regression_loss_shape_checks():
     with pytest.warns(UserWarning, match="different to the input size"):
         F.mse_loss(tg.randn(3, 1), tg.randn(3))
+    for fn in (F.mse_loss, F.l1_loss, F.smooth_l1_loss, F.huber_loss):
+        with pytest.raises(RuntimeError, match=r"_loss: input of shape \[3, 2\] and target of shape \[4\]"):
+            fn(tg.randn(3, 2), tg.randn(4))
+    with pytest.raises(TypeError, match="mse_loss: target must be a tg.Tensor"):
+        F.mse_loss(tg.randn(3), [1.0, 2.0, 3.0])
 
 
 @SETTINGS

@@ -194,7 +194,14 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 
 # ---- losses ----
 def _check_same_size(input, target, op):
+    _check_tensor(input, op)
+    _check_tensor(target, op, "target")
     if tuple(input.shape) != tuple(target.shape):
+        try:
+            tg.broadcast_shapes(tuple(input.shape), tuple(target.shape))
+        except RuntimeError:
+            raise RuntimeError(f"{op}: input of shape {list(input.shape)} and target of shape "
+                               f"{list(target.shape)} cannot be broadcast together") from None
         warnings.warn(f"{op}: using a target size ({list(target.shape)}) that is different to the input size "
                       f"({list(input.shape)}). This will likely lead to incorrect results due to broadcasting. "
                       "Please ensure they have the same size.", UserWarning, stacklevel=3)

@@ -17,6 +17,8 @@ class Parameter(Tensor):
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 
+    __str__ = __repr__  # print(param) shows the header too, as in torch
+
     def __reduce_ex__(self, proto):
         return (Parameter, (self.detach(), self.requires_grad))
 
