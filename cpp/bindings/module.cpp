@@ -94,6 +94,8 @@ void bind_nn(py::module_& m);  // cpp/bindings/nn.cpp
 using namespace tg;
 using namespace tg::bind;
 
+void bind_data(py::module_& m);  // cpp/bindings/data.cpp
+
 PYBIND11_MODULE(_C, m) {
   m.doc() = "tinygrad_ext C++ core";
   py::register_exception<RuntimeError>(m, "_RuntimeError", PyExc_RuntimeError);
@@ -146,5 +148,6 @@ PYBIND11_MODULE(_C, m) {
   bind_ops(m);
   bind_autograd(m);
   bind_indexing(m);
+  bind_data(m);
   bind_nn(m);
 }
