@@ -2,6 +2,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "common.h"
 #include "tg/nn.h"
 
 namespace py = pybind11;
@@ -42,6 +43,7 @@ void bind_nn(py::module_& m) {
     t->strides = src->strides;
     t->dtype = src->dtype;
   }, py::arg("tensor"), py::arg("src"));
-  n.def("trunc_normal_", &nn::trunc_normal_, py::arg("tensor"), py::arg("mean"), py::arg("std"), py::arg("a"),
-        py::arg("b"));
+  n.def("trunc_normal_", [](const Tensor& t, double mean, double std, double a, double b, py::object gen) {
+    nn::trunc_normal_(t, mean, std, a, b, bind::as_generator(gen));
+  }, py::arg("tensor"), py::arg("mean"), py::arg("std"), py::arg("a"), py::arg("b"), py::arg("generator") = py::none());
 }

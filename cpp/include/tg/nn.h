@@ -45,5 +45,6 @@ Tensor constant_pad(const Tensor& x, const std::vector<int64_t>& pads, Scalar va
 namespace tg::nn {
 // ---- init (cpp/src/ops/nn_init.cpp) ----
 // Fills t in place (no autograd) with a normal truncated to [a, b].
-void trunc_normal_(const Tensor& t, double mean, double std, double a, double b);
+// gen == nullptr uses the default generator.
+void trunc_normal_(const Tensor& t, double mean, double std, double a, double b, Generator* gen);
 }  // namespace tg::nn

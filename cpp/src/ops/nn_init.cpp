@@ -36,14 +36,14 @@ double erfinv(double y) {
 
 // Fills t with N(mean, std^2) truncated to [a, b]: u ~ U(2 cdf(alpha) - 1, 2 cdf(beta) - 1), then
 // x = mean + std sqrt(2) erfinv(u), clamped to [a, b] against rounding.
-void trunc_normal_(const Tensor& t, double mean, double std, double a, double b) {
+void trunc_normal_(const Tensor& t, double mean, double std, double a, double b, Generator* gen) {
   TG_CHECK(is_floating(t->dtype), RuntimeError, "trunc_normal_: expected a floating-point tensor, got ",
            dtype_name(t->dtype));
   TG_CHECK(a < b && std > 0, ValueError, "trunc_normal_: need a < b and std > 0, got a=", a, ", b=", b,
            ", std=", std);
   double lo = 2.0 * normal_cdf((a - mean) / std) - 1.0, hi = 2.0 * normal_cdf((b - mean) / std) - 1.0;
   Tensor u = empty(t->shape, DType::Float64);
-  uniform_(u, lo, hi, &default_generator());
+  uniform_(u, lo, hi, gen);
   double* d = u->data<double>();
   for (int64_t i = 0, n = u->numel(); i < n; ++i)
     d[i] = std::min(b, std::max(a, mean + std * std::sqrt(2.0) * erfinv(d[i])));
