@@ -89,6 +89,8 @@ py::object make_size(const Shape& shape) {
 
 }  // namespace tg::bind
 
+void bind_nn(py::module_& m);  // cpp/bindings/nn.cpp
+
 using namespace tg;
 using namespace tg::bind;
 
@@ -148,4 +150,5 @@ PYBIND11_MODULE(_C, m) {
   bind_indexing(m);
   bind_index_ops(m);
   bind_data(m);
+  bind_nn(m);
 }

@@ -67,6 +67,9 @@ def detach(input):
     return input.detach()
 
 
+from . import nn  # noqa: E402  (tg.nn, after the Tensor surface is complete)
+from .nn import summary  # noqa: E402
+
 __version__ = "0.1.0"
 
 # Data loading (tg.utils.data as torch.utils.data; tg.datasets / tg.transforms as torchvision's).
