@@ -1,0 +1,34 @@
+// Conversions shared by the binding files: Python numbers/tensors/dims/dtypes -> C++ values.
+#pragma once
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+
+#include "tg/generator.h"
+#include "tg/ops.h"
+
+namespace py = pybind11;
+
+namespace tg::bind {
+
+// A Python bool/int/float (or numpy scalar) as a Scalar; nullopt for anything else.
+std::optional<Scalar> as_scalar(const py::handle& o);
+// A tensor, or a Python number turned into a 0-d tensor of the number's default dtype.
+Tensor as_tensor(const py::handle& o, const char* op);
+// dim argument: None -> empty (all dims), int -> {int}, tuple/list -> dims.
+Shape as_dims(const py::handle& o);
+// Sizes given either as varargs ints or one tuple/list/Size.
+Shape as_shape(const py::args& args, const char* op);
+Shape as_shape(const py::handle& o, const char* op);
+std::optional<DType> as_dtype(const py::handle& o);
+Generator* as_generator(const py::handle& o);
+// The Python tinygrad_ext.Size for a shape.
+py::object make_size(const Shape& shape);
+
+void bind_tensor(py::module_& m);
+void bind_ops(py::module_& m);
+void bind_autograd(py::module_& m);
+void bind_indexing(py::module_& m);
+
+}  // namespace tg::bind

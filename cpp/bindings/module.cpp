@@ -1,0 +1,147 @@
+// The tinygrad_ext._C extension module: exception mapping, dtypes, generators, and the families.
+#include <new>
+
+#include "common.h"
+#include "tg/parallel.h"
+
+namespace tg::bind {
+
+namespace {
+PyObject* g_size_type = nullptr;  // tinygrad_ext.Size, owned for the life of the process
+}
+
+std::optional<Scalar> as_scalar(const py::handle& o) {
+  if (PyBool_Check(o.ptr())) return Scalar(o.ptr() == Py_True);
+  if (PyLong_Check(o.ptr())) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(o.ptr(), &overflow);
+    if (overflow) throw TypeError("value cannot be converted to int64 without overflow");
+    return Scalar(static_cast<int64_t>(v));
+  }
+  if (PyFloat_Check(o.ptr())) return Scalar(PyFloat_AS_DOUBLE(o.ptr()));
+  // numpy scalars and other number-likes
+  if (py::hasattr(o, "dtype") && py::hasattr(o, "item") && !py::isinstance<TensorImpl>(o) &&
+      py::len(o.attr("shape")) == 0)
+    return as_scalar(o.attr("item")());
+  return std::nullopt;
+}
+
+Tensor as_tensor(const py::handle& o, const char* op) {
+  if (py::isinstance<TensorImpl>(o)) return o.cast<Tensor>();
+  if (auto s = as_scalar(o)) return scalar_tensor(*s, s->default_dtype());
+  throw TypeError(str(op, "(): argument must be a Tensor or a number, not '",
+                      std::string(py::str(o.get_type().attr("__name__"))), "'"));
+}
+
+Shape as_dims(const py::handle& o) {
+  if (o.is_none()) return {};
+  if (py::isinstance<py::int_>(o)) return {o.cast<int64_t>()};
+  Shape dims;
+  for (auto d : o) dims.push_back(py::cast<int64_t>(d));
+  TG_CHECK(!dims.empty(), ValueError, "dim: an empty tuple of dims is not supported; pass None for all dims");
+  return dims;
+}
+
+Shape as_shape(const py::handle& o, const char* op) {
+  Shape s;
+  if (py::isinstance<py::int_>(o) || (py::hasattr(o, "__index__") && !py::isinstance<py::sequence>(o))) {
+    s.push_back(py::cast<int64_t>(o));
+    return s;
+  }
+  if (!py::isinstance<py::sequence>(o) || py::isinstance<py::str>(o))
+    throw TypeError(str(op, "(): size must be a tuple of ints, but got '",
+                        std::string(py::str(o.get_type().attr("__name__"))), "'"));
+  for (auto d : o) {
+    if (!py::isinstance<py::int_>(d) && !py::hasattr(d, "__index__"))
+      throw TypeError(str(op, "(): size must contain ints, but got '",
+                          std::string(py::str(d.get_type().attr("__name__"))), "'"));
+    s.push_back(py::cast<int64_t>(d));
+  }
+  return s;
+}
+
+Shape as_shape(const py::args& args, const char* op) {
+  if (args.size() == 1 && !py::isinstance<py::int_>(args[0])) return as_shape(py::handle(args[0]), op);
+  return as_shape(static_cast<py::handle>(args), op);
+}
+
+std::optional<DType> as_dtype(const py::handle& o) {
+  if (o.is_none()) return std::nullopt;
+  if (py::isinstance<DType>(o)) return o.cast<DType>();
+  if (o.ptr() == reinterpret_cast<PyObject*>(&PyFloat_Type)) return DType::Float64;
+  if (o.ptr() == reinterpret_cast<PyObject*>(&PyLong_Type)) return DType::Int64;
+  if (o.ptr() == reinterpret_cast<PyObject*>(&PyBool_Type)) return DType::Bool;
+  throw TypeError(str("expected a tinygrad_ext dtype (e.g. tinygrad_ext.float32), got ",
+                      std::string(py::repr(o))));
+}
+
+Generator* as_generator(const py::handle& o) {
+  if (o.is_none()) return nullptr;
+  return o.cast<Generator*>();
+}
+
+py::object make_size(const Shape& shape) {
+  py::tuple t(shape.size());
+  for (size_t i = 0; i < shape.size(); ++i) t[i] = py::int_(shape[i]);
+  if (!g_size_type) return std::move(t);
+  return py::reinterpret_borrow<py::object>(g_size_type)(t);
+}
+
+}  // namespace tg::bind
+
+using namespace tg;
+using namespace tg::bind;
+
+PYBIND11_MODULE(_C, m) {
+  m.doc() = "tinygrad_ext C++ core";
+  py::register_exception<RuntimeError>(m, "_RuntimeError", PyExc_RuntimeError);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const tg::TypeError& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    } catch (const tg::ValueError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const tg::IndexError& e) {
+      PyErr_SetString(PyExc_IndexError, e.what());
+    } catch (const tg::RuntimeError& e) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+    } catch (const std::bad_alloc&) {
+      PyErr_SetString(PyExc_MemoryError, "tinygrad_ext: out of memory allocating a tensor");
+    }
+  });
+
+  py::enum_<DType>(m, "dtype")
+      .value("bool", DType::Bool)
+      .value("int64", DType::Int64)
+      .value("float32", DType::Float32)
+      .value("float64", DType::Float64)
+      .def("__repr__", [](DType d) { return str("tinygrad_ext.", dtype_name(d)); })
+      .def("__str__", [](DType d) { return str("tinygrad_ext.", dtype_name(d)); })
+      .def_property_readonly("is_floating_point", [](DType d) { return is_floating(d); })
+      .def_property_readonly("itemsize", [](DType d) { return itemsize(d); });
+
+  py::class_<Generator>(m, "Generator")
+      .def(py::init<>())
+      .def("manual_seed", [](Generator& g, uint64_t s) -> Generator& { g.manual_seed(s); return g; },
+           py::return_value_policy::reference_internal)
+      .def("initial_seed", &Generator::initial_seed)
+      .def("seed", [](Generator& g) {
+        uint64_t s = std::random_device{}();
+        g.manual_seed(s);
+        return s;
+      });
+  m.def("default_generator", []() -> Generator& { return default_generator(); },
+        py::return_value_policy::reference);
+
+  m.def("_set_size_type", [](py::object t) { tg::bind::g_size_type = t.release().ptr(); });
+  m.def("get_num_threads", &get_num_threads);
+  m.def("set_num_threads", &set_num_threads);
+  m.def("_live_tensor_count", &live_tensor_count);
+  m.def("_live_node_count", &live_node_count);
+
+  bind_tensor(m);
+  bind_ops(m);
+  bind_autograd(m);
+  bind_indexing(m);
+}

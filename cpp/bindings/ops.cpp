@@ -1,0 +1,273 @@
+// Tensor methods, operators and tg.* functions for the core ops.
+#include "common.h"
+
+namespace tg::bind {
+
+namespace {
+
+using BinTT = Tensor (*)(const Tensor&, const Tensor&);
+using BinTS = Tensor (*)(const Tensor&, Scalar);
+
+// other may be a tensor or a Python number.
+Tensor binary(const Tensor& a, const py::handle& other, BinTT tt, BinTS ts, const char* op) {
+  if (py::isinstance<TensorImpl>(other)) return tt(a, other.cast<Tensor>());
+  if (auto s = as_scalar(other)) return ts(a, *s);
+  throw TypeError(str(op, "(): argument 'other' must be Tensor or Number, not ",
+                      std::string(py::str(other.get_type().attr("__name__")))));
+}
+
+Tensor add_tt(const Tensor& a, const Tensor& b) { return add(a, b); }
+Tensor add_ts(const Tensor& a, Scalar b) { return add(a, b); }
+Tensor sub_tt(const Tensor& a, const Tensor& b) { return sub(a, b); }
+Tensor sub_ts(const Tensor& a, Scalar b) { return sub(a, b); }
+Tensor mul_tt(const Tensor& a, const Tensor& b) { return mul(a, b); }
+Tensor mul_ts(const Tensor& a, Scalar b) { return mul(a, b); }
+Tensor div_tt(const Tensor& a, const Tensor& b) { return div(a, b); }
+Tensor div_ts(const Tensor& a, Scalar b) { return div(a, b); }
+Tensor pow_tt(const Tensor& a, const Tensor& b) { return pow(a, b); }
+Tensor pow_ts(const Tensor& a, Scalar b) { return pow_scalar(a, b); }
+Tensor rsub_ts(const Tensor& a, Scalar b) { return rsub(a, b); }
+Tensor rdiv_ts(const Tensor& a, Scalar b) { return rdiv(a, b); }
+Tensor rpow_ts(const Tensor& a, Scalar b) { return rpow_scalar(b, a); }
+template <BinaryOp op> Tensor cmp_tt(const Tensor& a, const Tensor& b) { return compare(op, a, b); }
+template <BinaryOp op> Tensor cmp_ts(const Tensor& a, Scalar b) { return compare(op, a, b); }
+Tensor max_tt(const Tensor& a, const Tensor& b) { return maximum(a, b); }
+Tensor min_tt(const Tensor& a, const Tensor& b) { return minimum(a, b); }
+Tensor scalar_unsupported(const Tensor&, Scalar) { throw TypeError("expected a Tensor argument, got a number"); }
+
+Tensor with_alpha(const Tensor& a, const py::handle& other, const py::handle& alpha, bool subtract) {
+  Scalar al = as_scalar(alpha).value_or(Scalar(int64_t(1)));
+  Tensor b;
+  if (py::isinstance<TensorImpl>(other)) {
+    b = other.cast<Tensor>();
+  } else {
+    auto s = as_scalar(other);
+    TG_CHECK(s, TypeError, subtract ? "sub" : "add", "(): argument 'other' must be Tensor or Number, not ",
+             std::string(py::str(other.get_type().attr("__name__"))));
+    b = scalar_tensor(*s, result_type(a, *s));
+  }
+  return subtract ? sub(a, b, al) : add(a, b, al);
+}
+
+// A where() operand: a tensor, or a number typed by the other operand.
+Tensor where_operand(const py::handle& v, const py::handle& other) {
+  if (py::isinstance<TensorImpl>(v)) return v.cast<Tensor>();
+  Scalar s = *as_scalar(v);
+  if (py::isinstance<TensorImpl>(other)) return scalar_tensor(s, result_type(other.cast<Tensor>(), s));
+  return scalar_tensor(s, s.default_dtype());
+}
+
+// clamp(x, min, max) = min(max(x, lo), hi); the gradient passes where lo <= x <= hi.
+Tensor clamp(const Tensor& x, const py::handle& lo, const py::handle& hi) {
+  TG_CHECK(!(lo.is_none() && hi.is_none()), RuntimeError, "clamp: At least one of 'min' or 'max' must not be None");
+  Tensor out = x;
+  auto bound = [&](const py::handle& b) {
+    if (py::isinstance<TensorImpl>(b)) return b.cast<Tensor>();
+    Scalar s = *as_scalar(b);
+    return scalar_tensor(s, result_type(x, s));
+  };
+  if (!lo.is_none()) {
+    Tensor l = bound(lo);
+    out = where(compare(BinaryOp::Lt, out, l), to_dtype(l, result_type(out, l)), out);
+  }
+  if (!hi.is_none()) {
+    Tensor h = bound(hi);
+    out = where(compare(BinaryOp::Gt, out, h), to_dtype(h, result_type(out, h)), out);
+  }
+  return out;
+}
+
+Tensor inplace(const Tensor& self, const Tensor& result, const char* op) {
+  assign_inplace(self, result, op);
+  return self;
+}
+
+std::optional<int64_t> opt_dim(const py::handle& d) {
+  if (d.is_none()) return std::nullopt;
+  return d.cast<int64_t>();
+}
+
+}  // namespace
+
+void bind_ops(py::module_& m) {
+  auto cls = py::reinterpret_borrow<py::class_<TensorImpl, std::shared_ptr<TensorImpl>>>(m.attr("Tensor"));
+  using T = const Tensor&;
+  using O = py::object;
+
+  // ---- operators ----
+  cls.def("__add__", [](T a, O b) { return binary(a, b, add_tt, add_ts, "add"); }, py::is_operator())
+      .def("__radd__", [](T a, O b) { return binary(a, b, add_tt, add_ts, "add"); }, py::is_operator())
+      .def("__sub__", [](T a, O b) { return binary(a, b, sub_tt, sub_ts, "sub"); }, py::is_operator())
+      .def("__rsub__", [](T a, O b) { return binary(a, b, sub_tt, rsub_ts, "sub"); }, py::is_operator())
+      .def("__mul__", [](T a, O b) { return binary(a, b, mul_tt, mul_ts, "mul"); }, py::is_operator())
+      .def("__rmul__", [](T a, O b) { return binary(a, b, mul_tt, mul_ts, "mul"); }, py::is_operator())
+      .def("__truediv__", [](T a, O b) { return binary(a, b, div_tt, div_ts, "div"); }, py::is_operator())
+      .def("__rtruediv__", [](T a, O b) { return binary(a, b, div_tt, rdiv_ts, "div"); }, py::is_operator())
+      .def("__pow__", [](T a, O b) { return binary(a, b, pow_tt, pow_ts, "pow"); }, py::is_operator())
+      .def("__rpow__", [](T a, O b) { return binary(a, b, pow_tt, rpow_ts, "pow"); }, py::is_operator())
+      .def("__matmul__", [](T a, T b) { return matmul(a, b); }, py::is_operator())
+      .def("__eq__", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Eq>, cmp_ts<BinaryOp::Eq>, "eq"); }, py::is_operator())
+      .def("__ne__", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Ne>, cmp_ts<BinaryOp::Ne>, "ne"); }, py::is_operator())
+      .def("__lt__", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Lt>, cmp_ts<BinaryOp::Lt>, "lt"); }, py::is_operator())
+      .def("__le__", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Le>, cmp_ts<BinaryOp::Le>, "le"); }, py::is_operator())
+      .def("__gt__", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Gt>, cmp_ts<BinaryOp::Gt>, "gt"); }, py::is_operator())
+      .def("__ge__", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Ge>, cmp_ts<BinaryOp::Ge>, "ge"); }, py::is_operator())
+      .def("__neg__", [](T a) { return neg(a); })
+      .def("__abs__", [](T a) { return abs(a); })
+      .def("__iadd__", [](T a, O b) { return inplace(a, binary(a, b, add_tt, add_ts, "add_"), "add_"); }, py::is_operator())
+      .def("__isub__", [](T a, O b) { return inplace(a, binary(a, b, sub_tt, sub_ts, "sub_"), "sub_"); }, py::is_operator())
+      .def("__imul__", [](T a, O b) { return inplace(a, binary(a, b, mul_tt, mul_ts, "mul_"), "mul_"); }, py::is_operator())
+      .def("__itruediv__", [](T a, O b) { return inplace(a, binary(a, b, div_tt, div_ts, "div_"), "div_"); }, py::is_operator());
+
+  // ---- functions that are both tg.name(input, ...) and Tensor.name(...) ----
+  auto both = [&](const char* name, auto fn, auto... extra) {
+    cls.def(name, fn, extra...);
+    m.def(name, fn, py::arg("input"), extra...);
+  };
+  both("add", [](T a, O b, O alpha) { return with_alpha(a, b, alpha, false); }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
+  both("sub", [](T a, O b, O alpha) { return with_alpha(a, b, alpha, true); }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
+  both("mul", [](T a, O b) { return binary(a, b, mul_tt, mul_ts, "mul"); }, py::arg("other"));
+  both("div", [](T a, O b) { return binary(a, b, div_tt, div_ts, "div"); }, py::arg("other"));
+  both("pow", [](T a, O b) { return binary(a, b, pow_tt, pow_ts, "pow"); }, py::arg("exponent"));
+  both("maximum", [](T a, T b) { return maximum(a, b); }, py::arg("other"));
+  both("minimum", [](T a, T b) { return minimum(a, b); }, py::arg("other"));
+  both("eq", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Eq>, cmp_ts<BinaryOp::Eq>, "eq"); }, py::arg("other"));
+  both("ne", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Ne>, cmp_ts<BinaryOp::Ne>, "ne"); }, py::arg("other"));
+  both("lt", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Lt>, cmp_ts<BinaryOp::Lt>, "lt"); }, py::arg("other"));
+  both("le", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Le>, cmp_ts<BinaryOp::Le>, "le"); }, py::arg("other"));
+  both("gt", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Gt>, cmp_ts<BinaryOp::Gt>, "gt"); }, py::arg("other"));
+  both("ge", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Ge>, cmp_ts<BinaryOp::Ge>, "ge"); }, py::arg("other"));
+  both("neg", [](T a) { return neg(a); });
+  both("negative", [](T a) { return neg(a); });
+  both("abs", [](T a) { return abs(a); });
+  both("exp", [](T a) { return exp(a); });
+  both("log", [](T a) { return log(a); });
+  both("sqrt", [](T a) { return sqrt(a); });
+  both("relu", [](T a) { return relu(a); });
+  both("sigmoid", [](T a) { return sigmoid(a); });
+  both("tanh", [](T a) { return tanh(a); });
+  m.def("where", [](T cond, O x, O y) { return where(cond, where_operand(x, y), where_operand(y, x)); },
+        py::arg("condition"), py::arg("input"), py::arg("other"));
+  cls.def("where", [](O self, T cond, O y) { return where(cond, where_operand(self, y), where_operand(y, self)); },
+          py::arg("condition"), py::arg("other"));
+  both("clamp", [](T x, O lo, O hi) { return clamp(x, lo, hi); }, py::arg("min") = py::none(), py::arg("max") = py::none());
+  both("clip", [](T x, O lo, O hi) { return clamp(x, lo, hi); }, py::arg("min") = py::none(), py::arg("max") = py::none());
+  both("matmul", [](T a, T b) { return matmul(a, b); }, py::arg("other"));
+  both("mm", [](T a, T b) { return mm(a, b); }, py::arg("mat2"));
+  both("sum", [](T x, O dim, bool keepdim, O dtype) { return sum(x, as_dims(dim), keepdim, as_dtype(dtype)); },
+       py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = py::none());
+  both("mean", [](T x, O dim, bool keepdim, O dtype) {
+    auto dt = as_dtype(dtype);
+    return mean(dt ? to_dtype(x, *dt) : x, as_dims(dim), keepdim);
+  }, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = py::none());
+  both("amax", [](T x, O dim, bool keepdim) { return amax(x, as_dims(dim), keepdim); }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  both("amin", [](T x, O dim, bool keepdim) { return amin(x, as_dims(dim), keepdim); }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  both("argmax", [](T x, O dim, bool keepdim) { return argmax(x, opt_dim(dim), keepdim); }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  both("argmin", [](T x, O dim, bool keepdim) { return argmin(x, opt_dim(dim), keepdim); }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  m.def("_max_all", &max_all);
+  m.def("_min_all", &min_all);
+  m.def("_max_dim", [](T x, int64_t dim, bool keepdim) { return max_dim(x, dim, keepdim); });
+  m.def("_min_dim", [](T x, int64_t dim, bool keepdim) { return min_dim(x, dim, keepdim); });
+
+  // ---- views and copies ----
+  cls.def("view", [](T t, py::args shape) {
+        if (shape.size() == 1 && py::isinstance<DType>(shape[0])) throw TypeError("view(dtype) is not supported");
+        return view(t, as_shape(shape, "view"));
+      })
+      .def("reshape", [](T t, py::args shape) { return reshape(t, as_shape(shape, "reshape")); })
+      .def("permute", [](T t, py::args dims) { return permute(t, as_shape(dims, "permute")); })
+      .def("expand", [](T t, py::args sizes) { return expand(t, as_shape(sizes, "expand")); })
+      .def("t", [](T t) { return t_(t); })
+      .def_property_readonly("T", [](T t) {
+        Shape dims(t->dim());
+        for (int64_t i = 0; i < t->dim(); ++i) dims[i] = t->dim() - 1 - i;
+        return permute(t, dims);
+      })
+      .def_property_readonly("mT", [](T t) { return transpose(t, -2, -1); })
+      .def("contiguous", [](T t) { return contiguous(t); })
+      .def("view_as", [](T t, T o) { return view(t, o->shape); }, py::arg("other"))
+      .def("reshape_as", [](T t, T o) { return reshape(t, o->shape); }, py::arg("other"))
+      .def("expand_as", [](T t, T o) { return expand(t, o->shape); }, py::arg("other"))
+      .def("to", [](T t, O dtype) {
+        auto dt = as_dtype(dtype);
+        return dt ? to_dtype(t, *dt) : t;
+      }, py::arg("dtype"))
+      .def("float", [](T t) { return to_dtype(t, DType::Float32); })
+      .def("double", [](T t) { return to_dtype(t, DType::Float64); })
+      .def("long", [](T t) { return to_dtype(t, DType::Int64); })
+      .def("bool", [](T t) { return to_dtype(t, DType::Bool); });
+  m.def("reshape", [](T t, O shape) { return reshape(t, as_shape(shape, "reshape")); }, py::arg("input"), py::arg("shape"));
+  m.def("permute", [](T t, O dims) { return permute(t, as_shape(dims, "permute")); }, py::arg("input"), py::arg("dims"));
+  both("transpose", [](T t, int64_t d0, int64_t d1) { return transpose(t, d0, d1); }, py::arg("dim0"), py::arg("dim1"));
+  both("swapaxes", [](T t, int64_t d0, int64_t d1) { return transpose(t, d0, d1); }, py::arg("axis0"), py::arg("axis1"));
+  m.def("t", [](T t) { return t_(t); }, py::arg("input"));
+  both("squeeze", [](T t, O dim) { return squeeze(t, opt_dim(dim)); }, py::arg("dim") = py::none());
+  both("unsqueeze", [](T t, int64_t dim) { return unsqueeze(t, dim); }, py::arg("dim"));
+  both("flatten", [](T t, int64_t s, int64_t e) { return flatten(t, s, e); }, py::arg("start_dim") = 0, py::arg("end_dim") = -1);
+  both("clone", [](T t) { return clone(t); });
+  both("select", [](T t, int64_t dim, int64_t index) { return select(t, dim, index); }, py::arg("dim"), py::arg("index"));
+  m.def("broadcast_shapes", [](py::args shapes) {
+    Shape out;
+    for (auto s : shapes) out = broadcast_shapes(out, as_shape(s, "broadcast_shapes"), "broadcast_shapes");
+    return make_size(out);
+  });
+
+  // ---- in-place ----
+  cls.def("add_", [](T a, O b, O alpha) { return inplace(a, with_alpha(a, b, alpha, false), "add_"); }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
+      .def("sub_", [](T a, O b, O alpha) { return inplace(a, with_alpha(a, b, alpha, true), "sub_"); }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
+      .def("mul_", [](T a, O b) { return inplace(a, binary(a, b, mul_tt, mul_ts, "mul_"), "mul_"); }, py::arg("other"))
+      .def("div_", [](T a, O b) { return inplace(a, binary(a, b, div_tt, div_ts, "div_"), "div_"); }, py::arg("other"))
+      .def("pow_", [](T a, O b) { return inplace(a, binary(a, b, pow_tt, pow_ts, "pow_"), "pow_"); }, py::arg("exponent"))
+      .def("clamp_", [](T a, O lo, O hi) { return inplace(a, clamp(a, lo, hi), "clamp_"); }, py::arg("min") = py::none(), py::arg("max") = py::none())
+      .def("copy_", [](T a, T src) { return inplace(a, src, "copy_"); }, py::arg("src"))
+      .def("zero_", [](T a) {
+        check_inplace(a, "zero_");
+        { GradModeGuard off(false); copy_into(a, zeros({}, a->dtype)); }
+        a->bump_version();
+        return a;
+      })
+      .def("fill_", [](T a, O v) {
+        check_inplace(a, "fill_");
+        Tensor val = py::isinstance<TensorImpl>(v) ? v.cast<Tensor>() : scalar_tensor(*as_scalar(v), a->dtype);
+        TG_CHECK(val->dim() == 0, RuntimeError, "fill_ only supports 0-dimension value tensor but got tensor with ",
+                 val->dim(), " dimensions.");
+        { GradModeGuard off(false); copy_into(a, val); }
+        a->bump_version();
+        return a;
+      }, py::arg("value"))
+      .def("uniform_", [](T a, double lo, double hi, O gen) {
+        check_inplace(a, "uniform_");
+        uniform_(a, lo, hi, as_generator(gen));
+        a->bump_version();
+        return a;
+      }, py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(), py::arg("generator") = py::none())
+      .def("normal_", [](T a, double mean, double std, O gen) {
+        check_inplace(a, "normal_");
+        normal_(a, mean, std, as_generator(gen));
+        a->bump_version();
+        return a;
+      }, py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = py::none());
+
+  // ---- creation primitives (the Python layer parses sizes and keyword arguments) ----
+  m.def("_full", [](const Shape& shape, O value, DType dtype) { return full(shape, *as_scalar(value), dtype); });
+  m.def("_empty", [](const Shape& shape, DType dtype) { return empty(shape, dtype); });
+  m.def("_arange", [](O start, O end, O step, O dtype) {
+    return arange(*as_scalar(start), *as_scalar(end), *as_scalar(step), as_dtype(dtype));
+  });
+  m.def("_linspace", [](double s, double e, int64_t n, DType dt) { return linspace(s, e, n, dt); });
+  m.def("_eye", [](int64_t n, int64_t mm_, DType dt) { return eye(n, mm_, dt); });
+  m.def("_rand", [](const Shape& s, DType dt, O gen) { return rand(s, dt, as_generator(gen)); });
+  m.def("_randn", [](const Shape& s, DType dt, O gen) { return randn(s, dt, as_generator(gen)); });
+  m.def("_randint", [](int64_t lo, int64_t hi, const Shape& s, DType dt, O gen) { return randint(lo, hi, s, dt, as_generator(gen)); });
+  m.def("_randperm", [](int64_t n, DType dt, O gen) { return randperm(n, dt, as_generator(gen)); });
+  m.def("_result_type", [](O a, O b) {
+    bool ta = py::isinstance<TensorImpl>(a), tb = py::isinstance<TensorImpl>(b);
+    if (ta && tb) return result_type(a.cast<Tensor>(), b.cast<Tensor>());
+    if (ta) return result_type(a.cast<Tensor>(), *as_scalar(b));
+    if (tb) return result_type(b.cast<Tensor>(), *as_scalar(a));
+    Scalar x = *as_scalar(a), y = *as_scalar(b);
+    return x.kind >= y.kind ? x.default_dtype() : y.default_dtype();
+  });
+}
+
+}  // namespace tg::bind

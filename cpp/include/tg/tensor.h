@@ -1,0 +1,95 @@
+// The strided tensor: storage + offset + shape + strides + dtype, views sharing storage.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "tg/dtype.h"
+#include "tg/error.h"
+
+namespace tg {
+
+using Shape = std::vector<int64_t>;
+
+// A block of 64-byte-aligned memory, or memory owned by someone else (numpy) kept alive by `owner`.
+struct Storage {
+  void* data = nullptr;
+  size_t nbytes = 0;
+  std::shared_ptr<void> owner;
+  static std::shared_ptr<Storage> allocate(size_t nbytes);
+  static std::shared_ptr<Storage> wrap(void* data, size_t nbytes, std::shared_ptr<void> owner);
+};
+
+// Bumped by every in-place op; shared by a tensor and its views (not by `.data`).
+struct VersionCounter {
+  std::atomic<uint64_t> value{0};
+};
+
+class TensorImpl;
+using Tensor = std::shared_ptr<TensorImpl>;
+struct Node;
+// A gradient hook: returns a replacement gradient, or nullptr to keep the one given.
+using Hook = std::function<Tensor(const Tensor&)>;
+
+struct AutogradMeta {
+  bool requires_grad = false;  // for leaves; a non-leaf requires grad through grad_fn
+  Tensor grad;
+  std::shared_ptr<Node> grad_fn;
+  uint32_t output_nr = 0;
+  std::weak_ptr<Node> grad_accumulator;  // leaves: the AccumulateGrad sink, held weakly
+  bool retains_grad = false;
+  std::vector<Hook> hooks;  // leaves: run before accumulation
+};
+
+// Live TensorImpl count, for leak tests.
+int64_t live_tensor_count();
+
+class TensorImpl {
+ public:
+  TensorImpl(std::shared_ptr<Storage> storage, int64_t offset, Shape shape, Shape strides,
+             DType dtype, std::shared_ptr<VersionCounter> version);
+  ~TensorImpl();
+  TensorImpl(const TensorImpl&) = delete;
+  TensorImpl& operator=(const TensorImpl&) = delete;
+
+  std::shared_ptr<Storage> storage;
+  int64_t offset;  // in elements
+  Shape shape;
+  Shape strides;  // in elements
+  DType dtype;
+  std::shared_ptr<VersionCounter> version;
+  std::unique_ptr<AutogradMeta> autograd;  // allocated on first use
+
+  int64_t dim() const { return static_cast<int64_t>(shape.size()); }
+  int64_t numel() const;
+  bool is_contiguous() const;
+  char* raw() const { return static_cast<char*>(storage->data) + offset * itemsize(dtype); }
+  template <typename T>
+  T* data() const { return reinterpret_cast<T*>(raw()); }
+
+  bool requires_grad() const;
+  bool is_leaf() const { return !autograd || !autograd->grad_fn; }
+  const std::shared_ptr<Node>& grad_fn() const;
+  AutogradMeta& meta();  // creates the autograd metadata if needed
+  void bump_version() { version->value.fetch_add(1, std::memory_order_relaxed); }
+};
+
+// Row-major strides for a shape.
+Shape contiguous_strides(const Shape& shape);
+int64_t shape_numel(const Shape& shape);  // throws on overflow or negative sizes
+std::string shape_str(const Shape& shape);  // "[2, 3]"
+// "[torch.FloatTensor [2, 3]]"-like description used in error messages.
+std::string describe(const Tensor& t);
+// Wraps a possibly negative dim into [0, ndim); raises IndexError naming `op` when out of range.
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);
+
+// New tensors.
+Tensor empty(const Shape& shape, DType dtype);
+// A view of `base`'s storage with other geometry; shares the version counter.
+Tensor make_view(const Tensor& base, Shape shape, Shape strides, int64_t offset);
+// An alias that shares storage but not autograd history (detach()).
+Tensor alias_detached(const Tensor& t, bool share_version = true);
+
+}  // namespace tg

@@ -1,0 +1,223 @@
+// Elementwise binary ops with broadcasting and torch's type promotion; derivatives beside them.
+#include <cmath>
+
+#include "kernels/cpu/loops.h"
+#include "tg/ops.h"
+
+namespace tg {
+
+// torch's result_type: operands rank as dimensioned tensors > 0-d tensors > Python scalars; a
+// lower-ranked operand changes the result only when its kind (bool < int < float) is higher.
+DType result_type(const Tensor& a, const Tensor& b) {
+  bool a0 = a->dim() == 0, b0 = b->dim() == 0;
+  if (a0 == b0) return promote(a->dtype, b->dtype);
+  const Tensor& dimmed = a0 ? b : a;
+  const Tensor& zero_d = a0 ? a : b;
+  return kind_of(zero_d->dtype) > kind_of(dimmed->dtype) ? zero_d->dtype : dimmed->dtype;
+}
+
+DType result_type(const Tensor& a, const Scalar& b) {
+  return b.kind > kind_of(a->dtype) ? b.default_dtype() : a->dtype;
+}
+
+namespace {
+
+bool is_comparison(BinaryOp op) { return op >= BinaryOp::Eq; }
+
+template <typename T>
+void arith(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
+  using kernels::binary_loop;
+  switch (op) {
+    case BinaryOp::Add: return binary_loop<T, T>(out, a, b, [](T x, T y) { return static_cast<T>(x + y); });
+    case BinaryOp::Sub: return binary_loop<T, T>(out, a, b, [](T x, T y) { return static_cast<T>(x - y); });
+    case BinaryOp::Mul: return binary_loop<T, T>(out, a, b, [](T x, T y) { return static_cast<T>(x * y); });
+    case BinaryOp::Div:
+      if constexpr (std::is_floating_point_v<T>)
+        return binary_loop<T, T>(out, a, b, [](T x, T y) { return x / y; });
+      break;
+    case BinaryOp::Pow:
+      if constexpr (std::is_floating_point_v<T>)
+        return binary_loop<T, T>(out, a, b, [](T x, T y) { return std::pow(x, y); });
+      else
+        return binary_loop<T, T>(out, a, b, [](T x, T y) {
+          int64_t r = 1, base = static_cast<int64_t>(x);
+          for (int64_t k = static_cast<int64_t>(y); k > 0; k >>= 1, base *= base)
+            if (k & 1) r *= base;
+          return static_cast<T>(r);
+        });
+    // maximum/minimum propagate NaN, as torch.
+    case BinaryOp::Maximum:
+      return binary_loop<T, T>(out, a, b, [](T x, T y) { return (x != x) ? x : (y != y) ? y : (x > y ? x : y); });
+    case BinaryOp::Minimum:
+      return binary_loop<T, T>(out, a, b, [](T x, T y) { return (x != x) ? x : (y != y) ? y : (x < y ? x : y); });
+    default: break;
+  }
+  throw std::logic_error("binary op not handled");
+}
+
+template <typename T>
+void comparison(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
+  using kernels::binary_loop;
+  switch (op) {
+    case BinaryOp::Eq: return binary_loop<bool, T>(out, a, b, [](T x, T y) { return x == y; });
+    case BinaryOp::Ne: return binary_loop<bool, T>(out, a, b, [](T x, T y) { return x != y; });
+    case BinaryOp::Lt: return binary_loop<bool, T>(out, a, b, [](T x, T y) { return x < y; });
+    case BinaryOp::Le: return binary_loop<bool, T>(out, a, b, [](T x, T y) { return x <= y; });
+    case BinaryOp::Gt: return binary_loop<bool, T>(out, a, b, [](T x, T y) { return x > y; });
+    case BinaryOp::Ge: return binary_loop<bool, T>(out, a, b, [](T x, T y) { return x >= y; });
+    default: break;
+  }
+  throw std::logic_error("comparison op not handled");
+}
+
+const char* op_name(BinaryOp op) {
+  static const char* names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
+                                "eq", "ne", "lt", "le", "gt", "ge"};
+  return names[static_cast<int>(op)];
+}
+
+Tensor wrap(const Tensor& a, Scalar s) { return scalar_tensor(s, result_type(a, s)); }
+Tensor logical_and_(const Tensor& a, const Tensor& b) {
+  return binary_kernel(BinaryOp::Mul, a, b, DType::Bool, DType::Bool);
+}
+
+}  // namespace
+
+Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, DType compute, DType out_dtype) {
+  Shape shape = broadcast_shapes(a->shape, b->shape, op_name(op));
+  Tensor x = to_dtype(detach(a), compute), y = to_dtype(detach(b), compute);
+  Tensor out = empty(shape, out_dtype);
+  dispatch_dtype(compute, [&](auto z) {
+    using T = decltype(z);
+    if (is_comparison(op)) {
+      comparison<T>(op, out, x, y);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      TG_CHECK(op == BinaryOp::Add || op == BinaryOp::Mul || op == BinaryOp::Maximum ||
+                   op == BinaryOp::Minimum, RuntimeError, op_name(op),
+               ": not supported for bool tensors; use logical ops or convert with .long()");
+      if (op == BinaryOp::Add || op == BinaryOp::Maximum)
+        kernels::binary_loop<bool, bool>(out, x, y, [](bool p, bool q) { return p || q; });
+      else
+        kernels::binary_loop<bool, bool>(out, x, y, [](bool p, bool q) { return p && q; });
+    } else {
+      arith<T>(op, out, x, y);
+    }
+  });
+  return out;
+}
+
+namespace {
+Tensor arith_op(BinaryOp op, const Tensor& a, const Tensor& b) {
+  DType dt = result_type(a, b);
+  if ((op == BinaryOp::Div) && !is_floating(dt)) dt = DType::Float32;  // true division
+  return binary_kernel(op, a, b, dt, dt);
+}
+}  // namespace
+
+// d(a + alpha b) = (g, alpha g)
+Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
+  bool unit = alpha.kind != Kind::Float && alpha.i == 1;
+  Tensor out = unit ? arith_op(BinaryOp::Add, a, b)
+                    : arith_op(BinaryOp::Add, a, mul(detach(b), alpha));
+  record("AddBackward0", {a, b}, {out}, [&] {
+    return [unit, alpha](const Grads& g) -> Grads { return {g[0], unit ? g[0] : mul(g[0], alpha)}; };
+  });
+  return out;
+}
+Tensor add(const Tensor& a, Scalar b) { return add(a, wrap(a, b)); }
+
+// d(a - alpha b) = (g, -alpha g)
+Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
+  TG_CHECK(!(a->dtype == DType::Bool && b->dtype == DType::Bool), RuntimeError,
+           "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+           "`logical_xor()` operator instead.");
+  bool unit = alpha.kind != Kind::Float && alpha.i == 1;
+  Tensor out = unit ? arith_op(BinaryOp::Sub, a, b)
+                    : arith_op(BinaryOp::Sub, a, mul(detach(b), alpha));
+  record("SubBackward0", {a, b}, {out}, [&] {
+    return [unit, alpha](const Grads& g) -> Grads {
+      return {g[0], unit ? neg(g[0]) : mul(g[0], alpha.kind == Kind::Float ? Scalar(-alpha.f) : Scalar(-alpha.i))};
+    };
+  });
+  return out;
+}
+Tensor sub(const Tensor& a, Scalar b) { return sub(a, wrap(a, b)); }
+Tensor rsub(const Tensor& a, Scalar b) { return sub(wrap(a, b), a); }
+
+// d(a b) = (g b, g a)
+Tensor mul(const Tensor& a, const Tensor& b) {
+  Tensor out = arith_op(BinaryOp::Mul, a, b);
+  record("MulBackward0", {a, b}, {out}, [&] {
+    bool ga = a->requires_grad(), gb = b->requires_grad();
+    return [ga, gb, sa = gb ? save(a) : SavedTensor(), sb = ga ? save(b) : SavedTensor()](const Grads& g) -> Grads {
+      return {ga ? mul(g[0], sb.get()) : nullptr, gb ? mul(g[0], sa.get()) : nullptr};
+    };
+  });
+  return out;
+}
+Tensor mul(const Tensor& a, Scalar b) { return mul(a, wrap(a, b)); }
+
+// d(a / b) = (g / b, -g a / b^2)
+Tensor div(const Tensor& a, const Tensor& b) {
+  Tensor out = arith_op(BinaryOp::Div, a, b);
+  record("DivBackward0", {a, b}, {out}, [&] {
+    bool gb = b->requires_grad();
+    return [gb, sa = gb ? save(a) : SavedTensor(), sb = save(b)](const Grads& g) -> Grads {
+      Tensor bv = sb.get();
+      Tensor ga = div(g[0], bv);
+      return {ga, gb ? neg(div(mul(g[0], sa.get()), mul(bv, bv))) : nullptr};
+    };
+  });
+  return out;
+}
+Tensor div(const Tensor& a, Scalar b) { return div(a, wrap(a, b)); }
+Tensor rdiv(const Tensor& a, Scalar b) {
+  DType dt = is_floating(result_type(a, b)) ? result_type(a, b) : DType::Float32;
+  return div(scalar_tensor(b, dt), a);
+}
+
+// d(a^b) = (g b a^(b-1), g a^b log a), the second taken as 0 where a == 0 and b >= 0
+Tensor pow(const Tensor& a, const Tensor& b) {
+  Tensor out = arith_op(BinaryOp::Pow, a, b);
+  record(b->dim() == 0 && !b->requires_grad() ? "PowBackward0" : "PowBackward1", {a, b}, {out}, [&] {
+    bool ga = a->requires_grad(), gb = b->requires_grad();
+    return [ga, gb, sa = save(a), sb = save(b), so = save_output(out)](const Grads& g) -> Grads {
+      Tensor av = sa.get(), bv = sb.get();
+      Tensor da, db;
+      if (ga) da = mul(g[0], mul(bv, pow(av, sub(bv, Scalar(int64_t(1))))));
+      if (gb) {
+        Tensor lg = mul(so.get(), log(av));
+        Tensor zero_base = logical_and_(compare(BinaryOp::Eq, av, Scalar(0.0)), compare(BinaryOp::Ge, bv, Scalar(0.0)));
+        db = where(zero_base, zeros({}, lg->dtype), mul(g[0], lg));
+      }
+      return {da, db};
+    };
+  });
+  return out;
+}
+
+// Ties send half the gradient to each side, as torch.
+namespace {
+Tensor minmax(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
+  Tensor out = arith_op(op, a, b);
+  record(name, {a, b}, {out}, [&] {
+    return [op, sa = save(a), sb = save(b)](const Grads& g) -> Grads {
+      Tensor av = detach(sa.get()), bv = detach(sb.get());
+      Tensor wins = compare(op == BinaryOp::Maximum ? BinaryOp::Gt : BinaryOp::Lt, av, bv);
+      Tensor ties = compare(BinaryOp::Eq, av, bv);
+      Tensor share_a = add(to_dtype(wins, g[0]->dtype), mul(to_dtype(ties, g[0]->dtype), Scalar(0.5)));
+      return {mul(g[0], share_a), mul(g[0], rsub(share_a, Scalar(1.0)))};
+    };
+  });
+  return out;
+}
+}  // namespace
+Tensor maximum(const Tensor& a, const Tensor& b) { return minmax(BinaryOp::Maximum, "MaximumBackward0", a, b); }
+Tensor minimum(const Tensor& a, const Tensor& b) { return minmax(BinaryOp::Minimum, "MinimumBackward0", a, b); }
+
+Tensor compare(BinaryOp op, const Tensor& a, const Tensor& b) {
+  return binary_kernel(op, a, b, result_type(a, b), DType::Bool);
+}
+Tensor compare(BinaryOp op, const Tensor& a, Scalar b) { return compare(op, a, wrap(a, b)); }
+
+}  // namespace tg

@@ -1,0 +1,79 @@
+// Factory functions: zeros, ones, full, arange, linspace, eye.
+#include <cmath>
+
+#include "kernels/cpu/loops.h"
+#include "tg/ops.h"
+
+namespace tg {
+
+Tensor full(const Shape& shape, Scalar value, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  int64_t n = t->numel();
+  dispatch_dtype(dtype, [&](auto z) {
+    using T = decltype(z);
+    T v = value.to<T>();
+    T* p = t->data<T>();
+    parallel_for(n, kGrainSize, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) p[i] = v;
+    });
+  });
+  return t;
+}
+
+Tensor zeros(const Shape& shape, DType dtype) { return full(shape, Scalar(int64_t(0)), dtype); }
+Tensor ones(const Shape& shape, DType dtype) { return full(shape, Scalar(int64_t(1)), dtype); }
+Tensor scalar_tensor(Scalar value, DType dtype) { return full({}, value, dtype); }
+
+Tensor arange(Scalar start, Scalar end, Scalar step, std::optional<DType> dtype) {
+  bool any_float = start.kind == Kind::Float || end.kind == Kind::Float || step.kind == Kind::Float;
+  DType dt = dtype ? *dtype : (any_float ? DType::Float32 : DType::Int64);
+  TG_CHECK(step.f != 0, RuntimeError, "arange: step must be nonzero");
+  TG_CHECK((step.f > 0 && end.f >= start.f) || (step.f < 0 && end.f <= start.f), RuntimeError,
+           "arange: upper bound and larger bound inconsistent with step sign");
+  int64_t n;
+  if (any_float)
+    n = static_cast<int64_t>(std::ceil((end.f - start.f) / step.f));
+  else
+    n = (end.i - start.i + step.i + (step.i > 0 ? -1 : 1)) / step.i;
+  Tensor t = empty({n}, dt);
+  dispatch_dtype(dt, [&](auto z) {
+    using T = decltype(z);
+    T* p = t->data<T>();
+    for (int64_t i = 0; i < n; ++i)
+      p[i] = any_float ? static_cast<T>(start.f + static_cast<double>(i) * step.f)
+                       : static_cast<T>(start.i + i * step.i);
+  });
+  return t;
+}
+
+Tensor linspace(double start, double end, int64_t steps, DType dtype) {
+  TG_CHECK(steps >= 0, RuntimeError, "linspace: number of steps must be non-negative");
+  Tensor t = empty({steps}, dtype);
+  // torch fills the first half forward from start and the second half backward from end,
+  // computing in the output's own precision.
+  int64_t half = steps / 2;
+  dispatch_dtype(dtype, [&](auto z) {
+    using T = decltype(z);
+    using C = std::conditional_t<std::is_same_v<T, float>, float, double>;
+    C s0 = static_cast<C>(start), s1 = static_cast<C>(end);
+    C step = steps > 1 ? (s1 - s0) / static_cast<C>(steps - 1) : C(0);
+    T* p = t->data<T>();
+    for (int64_t i = 0; i < steps; ++i)
+      p[i] = static_cast<T>(i < half ? s0 + step * static_cast<C>(i)
+                                     : s1 - step * static_cast<C>(steps - 1 - i));
+  });
+  return t;
+}
+
+Tensor eye(int64_t n, int64_t m, DType dtype) {
+  TG_CHECK(n >= 0 && m >= 0, RuntimeError, "eye: n and m must be non-negative, got ", n, " and ", m);
+  Tensor t = zeros({n, m}, dtype);
+  dispatch_dtype(dtype, [&](auto z) {
+    using T = decltype(z);
+    T* p = t->data<T>();
+    for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = static_cast<T>(1);
+  });
+  return t;
+}
+
+}  // namespace tg

@@ -1,0 +1,30 @@
+// In-place updates: write a result into a tensor's memory, bump its version, move its history.
+#include "tg/ops.h"
+
+namespace tg {
+
+void check_inplace(const Tensor& self, const char* op) {
+  TG_CHECK(!(is_grad_enabled() && self->is_leaf() && self->requires_grad()), RuntimeError,
+           "a leaf Variable that requires grad is being used in an in-place operation. (op: ", op, ")");
+}
+
+void assign_inplace(const Tensor& self, const Tensor& result, const char* op) {
+  check_inplace(self, op);
+  TG_CHECK(result->dtype == self->dtype || is_floating(self->dtype) || kind_of(result->dtype) <= kind_of(self->dtype),
+           RuntimeError, "result type ", dtype_name(result->dtype), " can't be cast to the desired output type ",
+           dtype_name(self->dtype), " (in-place ", op, ")");
+  Shape shape = broadcast_shapes(self->shape, result->shape, op);
+  TG_CHECK(shape == self->shape, RuntimeError, "output with shape ", shape_str(self->shape),
+           " doesn't match the broadcast shape ", shape_str(shape), " (in-place ", op, ")");
+  copy_into(self, result);
+  self->bump_version();
+  if (result->grad_fn() && is_grad_enabled()) {
+    // self now holds result's values: take over its history (cast back if the dtype differs).
+    Tensor r = result;
+    if (r->dtype != self->dtype) r = to_dtype(r, self->dtype);
+    if (r->shape != self->shape) r = expand(r, self->shape);
+    set_history(self, r->grad_fn(), r->autograd->output_nr);
+  }
+}
+
+}  // namespace tg

@@ -1,0 +1,138 @@
+// Matrix products: mm and torch.matmul's rules (1-D, 2-D, batched with broadcast batch dims).
+#include "tg/gemm.h"
+#include "tg/ops.h"
+#include "tg/parallel.h"
+
+namespace tg {
+
+namespace {
+
+// How a 2-D (or batched) operand can be handed to GEMM without a copy: row-major with a leading
+// dimension, or transposed.
+struct GemmOperand {
+  Tensor t;
+  bool trans = false;
+  int64_t ld = 0;
+};
+
+GemmOperand as_gemm_operand(const Tensor& m) {
+  int64_t nd = m->dim();
+  int64_t rows = m->shape[nd - 2], cols = m->shape[nd - 1];
+  int64_t rs = m->strides[nd - 2], cs = m->strides[nd - 1];
+  if ((cs == 1 || cols == 1) && rs >= std::max<int64_t>(cols, 1)) return {m, false, rs};
+  if ((rs == 1 || rows == 1) && cs >= std::max<int64_t>(rows, 1)) return {m, true, cs};
+  Tensor c = clone(m);
+  return {c, false, std::max<int64_t>(cols, 1)};
+}
+
+template <typename T>
+void int_matmul(const T* a, const T* b, T* c, int64_t M, int64_t N, int64_t K, int64_t lda_r,
+                int64_t lda_c, int64_t ldb_r, int64_t ldb_c) {
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j) {
+      T s = 0;
+      for (int64_t k = 0; k < K; ++k) s += a[i * lda_r + k * lda_c] * b[k * ldb_r + j * ldb_c];
+      c[i * N + j] = s;
+    }
+}
+
+// [batch..., M, K] @ [batch..., K, N] with equal batch shapes (already broadcast); no autograd.
+Tensor batched_product(const Tensor& a, const Tensor& b) {
+  int64_t nd = a->dim();
+  int64_t M = a->shape[nd - 2], K = a->shape[nd - 1], N = b->shape[nd - 1];
+  Shape out_shape(a->shape.begin(), a->shape.end() - 2);
+  int64_t batch = shape_numel(out_shape);
+  out_shape.push_back(M);
+  out_shape.push_back(N);
+  Tensor out = empty(out_shape, a->dtype);
+  if (out->numel() == 0) return out;
+  // Collapse the batch dims when they can be walked with one stride; otherwise copy first.
+  auto flat = [&](const Tensor& t) {
+    Shape s{batch, t->shape[nd - 2], t->shape[nd - 1]};
+    Tensor r = t;
+    if (nd != 3) {
+      GradModeGuard off(false);
+      r = reshape(t, s);
+    }
+    return r;
+  };
+  Tensor A = flat(a), B = flat(b);
+  dispatch_dtype(a->dtype, [&](auto z) {
+    using T = decltype(z);
+    T* C = out->data<T>();
+    if constexpr (std::is_floating_point_v<T>) {
+      GemmOperand ga = as_gemm_operand(A), gb = as_gemm_operand(B);
+      for (int64_t i = 0; i < batch; ++i) {
+        const T* pa = ga.t->template data<T>() + i * ga.t->strides[0];
+        const T* pb = gb.t->template data<T>() + i * gb.t->strides[0];
+        kernels::gemm(ga.trans, gb.trans, M, N, K, T(1), pa, ga.ld, pb, gb.ld, T(0), C + i * M * N, N);
+      }
+    } else if constexpr (std::is_same_v<T, int64_t>) {
+      for (int64_t i = 0; i < batch; ++i)
+        int_matmul<T>(A->data<T>() + i * A->strides[0], B->data<T>() + i * B->strides[0], C + i * M * N,
+                      M, N, K, A->strides[1], A->strides[2], B->strides[1], B->strides[2]);
+    } else {
+      throw RuntimeError("matmul: not implemented for 'Bool'");
+    }
+  });
+  return out;
+}
+
+// Differentiable [..., M, K] @ [..., K, N] with broadcast batch dims.
+Tensor matmul_nd(const Tensor& a, const Tensor& b, const char* name) {
+  int64_t na = a->dim(), nb = b->dim();
+  TG_CHECK(a->shape[na - 1] == b->shape[nb - 2], RuntimeError, name,
+           ": mat1 and mat2 shapes cannot be multiplied (", a->shape[na - 2], "x", a->shape[na - 1],
+           " and ", b->shape[nb - 2], "x", b->shape[nb - 1], ")");
+  TG_CHECK(a->dtype == b->dtype, RuntimeError, name, ": expected m1 and m2 to have the same dtype, but got: ",
+           dtype_name(a->dtype), " != ", dtype_name(b->dtype));
+  Shape ba(a->shape.begin(), a->shape.end() - 2), bb(b->shape.begin(), b->shape.end() - 2);
+  Shape batch = broadcast_shapes(ba, bb, name);
+  Shape sa = batch, sb = batch;
+  sa.insert(sa.end(), a->shape.end() - 2, a->shape.end());
+  sb.insert(sb.end(), b->shape.end() - 2, b->shape.end());
+  Tensor out;
+  {
+    GradModeGuard off(false);
+    out = batched_product(sa == a->shape ? a : expand(a, sa), sb == b->shape ? b : expand(b, sb));
+  }
+  // d(A B) = (G B^T, A^T G); the engine sums over broadcast batch dims.
+  record(name, {a, b}, {out}, [&] {
+    bool ga = a->requires_grad(), gb = b->requires_grad();
+    return [ga, gb, sa_ = gb ? save(a) : SavedTensor(), sb_ = ga ? save(b) : SavedTensor()](const Grads& g) -> Grads {
+      Tensor da, db;
+      if (ga) da = matmul(g[0], transpose(sb_.get(), -1, -2));
+      if (gb) db = matmul(transpose(sa_.get(), -1, -2), g[0]);
+      return {da, db};
+    };
+  });
+  return out;
+}
+
+}  // namespace
+
+Tensor mm(const Tensor& a, const Tensor& b) {
+  TG_CHECK(a->dim() == 2, RuntimeError, "mm: self must be a matrix, got ", a->dim(), "-D tensor of shape ",
+           shape_str(a->shape));
+  TG_CHECK(b->dim() == 2, RuntimeError, "mm: mat2 must be a matrix, got ", b->dim(), "-D tensor of shape ",
+           shape_str(b->shape));
+  return matmul_nd(a, b, "MmBackward0");
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  int64_t na = a->dim(), nb = b->dim();
+  TG_CHECK(na > 0 && nb > 0, RuntimeError, "both arguments to matmul need to be at least 1D, but they are ",
+           na, "D and ", nb, "D");
+  if (na == 1 && nb == 1) {
+    TG_CHECK(a->shape[0] == b->shape[0], RuntimeError,
+             "inconsistent tensor size, expected tensor [", a->shape[0], "] and src [", b->shape[0],
+             "] to have the same number of elements, but got ", a->shape[0], " and ", b->shape[0],
+             " elements respectively");
+    return reshape(matmul_nd(unsqueeze(a, 0), unsqueeze(b, 1), "MmBackward0"), {});
+  }
+  if (na == 1) return squeeze(matmul_nd(unsqueeze(a, 0), b, nb == 2 ? "MmBackward0" : "BmmBackward0"), {-2});
+  if (nb == 1) return squeeze(matmul_nd(a, unsqueeze(b, 1), na == 2 ? "MmBackward0" : "BmmBackward0"), {-1});
+  return matmul_nd(a, b, na == 2 && nb == 2 ? "MmBackward0" : "BmmBackward0");
+}
+
+}  // namespace tg

@@ -1,0 +1,69 @@
+"""tinygrad_ext: a PyTorch-shaped autograd engine with a C++17 core.  import tinygrad_ext as tg"""
+from . import _C
+from ._C import Generator, Tensor, from_numpy, get_num_threads, set_num_threads
+from ._C import dtype
+from . import _tensor  # noqa: F401  (adds the Python-side Tensor methods)
+from ._tensor import Size
+from ._creation import (arange, as_tensor, empty, empty_like, eye, full, full_like, initial_seed,
+                        linspace, manual_seed, normal, ones, ones_like, rand, rand_like, randint,
+                        randn, randn_like, randperm, seed, tensor, zeros, zeros_like)
+from . import autograd
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+
+float32 = float = dtype.float32
+float64 = double = dtype.float64
+int64 = long = dtype.int64
+bool = dtype.bool  # noqa: A001  (torch.bool)
+
+default_generator = _C.default_generator()
+
+
+def _export_ops():
+    """tg.add, tg.exp, ... are the C++ functions; a few need Python for torch's return types."""
+    names = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le", "gt",
+             "ge", "neg", "negative", "abs", "exp", "log", "sqrt", "relu", "sigmoid", "tanh", "where",
+             "clamp", "clip", "matmul", "mm", "sum", "mean", "amax", "amin", "argmax", "argmin",
+             "reshape", "permute", "transpose", "swapaxes", "t", "squeeze", "unsqueeze", "flatten",
+             "clone", "select", "broadcast_shapes"]
+    g = globals()
+    for n in names:
+        g[n] = getattr(_C, n)
+
+
+_export_ops()
+subtract, multiply, divide, true_divide = sub, mul, div, div
+
+
+def max(input, dim=None, keepdim=False):
+    return input.max(dim, keepdim)
+
+
+def min(input, dim=None, keepdim=False):
+    return input.min(dim, keepdim)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def get_default_dtype():
+    return float32
+
+
+def result_type(tensor1, tensor2):
+    return _C._result_type(tensor1, tensor2)
+
+
+def detach(input):
+    return input.detach()
+
+
+__version__ = "0.1.0"
