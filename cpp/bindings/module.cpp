@@ -92,6 +92,8 @@ py::object make_size(const Shape& shape) {
 using namespace tg;
 using namespace tg::bind;
 
+void bind_optim(py::module_& m);  // cpp/bindings/optim.cpp
+
 PYBIND11_MODULE(_C, m) {
   m.doc() = "tinygrad_ext C++ core";
   py::register_exception<RuntimeError>(m, "_RuntimeError", PyExc_RuntimeError);
@@ -144,4 +146,5 @@ PYBIND11_MODULE(_C, m) {
   bind_ops(m);
   bind_autograd(m);
   bind_indexing(m);
+  bind_optim(m);
 }

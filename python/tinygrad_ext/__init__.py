@@ -66,4 +66,6 @@ def detach(input):
     return input.detach()
 
 
+from . import optim  # noqa: E402  (tg.optim, tg.optim.lr_scheduler)
+
 __version__ = "0.1.0"
