@@ -1,7 +1,7 @@
-// CPU optimizer updates: the loops of optim_loops.h compiled generically and for AVX2+FMA, chosen
-// once at run time by CPU features (both give the same bits; FMA hardware is just faster).
-// CMakeLists.txt compiles this file with -fno-math-errno, which lets GCC vectorise sqrt (no result
-// changes: only errno would).
+// CPU optimizer updates: the loops of optim_loops.h compiled generically here and with AVX2+FMA in
+// optim_avx2.cpp, chosen once at run time by CPU features (both give the same bits; fma() is a
+// library call without FMA hardware, one instruction with it). CMakeLists.txt compiles both files
+// with -fno-math-errno so that GCC can vectorise sqrt (no result changes: only errno would).
 #include "tg/optim_kernels.h"
 
 #include <cmath>
@@ -15,19 +15,31 @@ namespace generic {
 #include "kernels/cpu/optim_loops.h"
 }  // namespace generic
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define TG_OPTIM_FMA_CLONE 1
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+#ifdef TG_OPTIM_AVX2
+// Compiled with -mavx2 -mfma in optim_avx2.cpp.
 namespace avx2 {
-#include "kernels/cpu/optim_loops.h"
+template <typename T>
+void sgd(T*, const T*, T*, int64_t, const SGDOptions&, bool);
+template <typename T>
+void adam(T*, const T*, T*, T*, T*, int64_t, const AdamOptions&);
+template <typename T>
+void adagrad(T*, const T*, T*, int64_t, const AdagradOptions&);
+template <typename T>
+void rmsprop(T*, const T*, T*, T*, T*, int64_t, const RMSpropOptions&);
+template <typename T>
+void adadelta(T*, const T*, T*, T*, int64_t, const AdadeltaOptions&);
+template <typename T>
+void adamax(T*, const T*, T*, T*, int64_t, const AdamaxOptions&);
+template <typename T>
+void nadam(T*, const T*, T*, T*, int64_t, const NAdamOptions&);
+template <typename T>
+void radam(T*, const T*, T*, T*, int64_t, const RAdamOptions&);
 }  // namespace avx2
-#pragma GCC pop_options
 #endif
 
 namespace {
 bool use_avx2() {
-#ifdef TG_OPTIM_FMA_CLONE
+#ifdef TG_OPTIM_AVX2
   static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return ok;
 #else
@@ -36,7 +48,7 @@ bool use_avx2() {
 }
 }  // namespace
 
-#ifdef TG_OPTIM_FMA_CLONE
+#ifdef TG_OPTIM_AVX2
 #define TG_OPTIM_DISPATCH(fn, ...) \
   (use_avx2() ? avx2::fn<T>(__VA_ARGS__) : generic::fn<T>(__VA_ARGS__))
 #else

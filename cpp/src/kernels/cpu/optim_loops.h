@@ -37,8 +37,7 @@ struct Lerp {
 // torch.maximum: NaN in either argument gives NaN.
 template <typename T>
 inline T nan_max(T a, T b) {
-  if (a != a) return a;
-  return a > b ? a : b;
+  return (a != a || a > b) ? a : b;
 }
 
 // The gradient as torch's loops first rewrite it: negated for maximize, then
@@ -60,10 +59,14 @@ inline void with_flags(F&& f, bool b, B... rest) {
   else with_flags([&](auto... c) { f(std::false_type{}, c...); }, rest...);
 }
 
+// Runs body(i) for i in [0, n), in parallel chunks for large n. `body` captures by value, and each
+// chunk works on a private copy of it: captured constants then cannot alias the arrays being
+// written, so the compiler keeps them in registers and vectorises the loop.
 template <typename F>
 inline void for_range(int64_t n, const F& body) {
-  parallel_for(n, kGrainSize, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) body(i);
+  parallel_for(n, kGrainSize, [&body](int64_t b, int64_t e) {
+    const F local = body;
+    for (int64_t i = b; i < e; ++i) local(i);
   });
 }
 
@@ -72,7 +75,7 @@ void sgd(T* param, const T* grad, T* buf, int64_t n, const SGDOptions& o, bool f
   const T wd = T(o.weight_decay), mom = T(o.momentum), one_minus_damp = T(1.0 - o.dampening);
   const T neg_lr = T(-o.lr);
   with_flags([&](auto MAX, auto L2, auto MOM, auto FIRST, auto NESTEROV) {
-    for_range(n, [&](int64_t i) {
+    for_range(n, [=](int64_t i) {
       T g = effective_grad<MAX, L2>(grad[i], param[i], wd);
       if constexpr (MOM) {
         // buf = g on the first step, else buf = momentum * buf + (1 - dampening) * g
@@ -103,7 +106,7 @@ void adam(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_sq, int64_t
   const T bc2_sqrt = T(std::pow(bc2, 0.5));
   const T eps = T(o.eps);
   with_flags([&](auto MAX, auto L2, auto DECAY, auto AMS) {
-    for_range(n, [&](int64_t i) {
+    for_range(n, [=](int64_t i) {
       T p = param[i];
       if constexpr (DECAY) p = p * decay_factor;
       const T g = effective_grad<MAX, L2>(grad[i], p, wd);
@@ -127,7 +130,7 @@ void adagrad(T* param, const T* grad, T* sum, int64_t n, const AdagradOptions& o
   const T wd = T(o.weight_decay), eps = T(o.eps);
   const T neg_clr = T(-(o.lr / (1 + (o.step - 1) * o.lr_decay)));  // lr / (1 + (t-1) lr_decay)
   with_flags([&](auto MAX, auto L2) {
-    for_range(n, [&](int64_t i) {
+    for_range(n, [=](int64_t i) {
       const T p = param[i];
       const T g = effective_grad<MAX, L2>(grad[i], p, wd);
       const T s = fmadd(g, g, sum[i]);
@@ -146,7 +149,7 @@ void rmsprop(T* param, const T* grad, T* square_avg, T* grad_avg, T* buf, int64_
   Lerp::coeffs(1.0 - o.alpha, wa, wam1, small);
   const T eps = T(o.eps), mom = T(o.momentum), neg_lr = T(-o.lr);
   with_flags([&](auto MAX, auto L2, auto CENTERED, auto MOM) {
-    for_range(n, [&](int64_t i) {
+    for_range(n, [=](int64_t i) {
       const T p = param[i];
       const T g = effective_grad<MAX, L2>(grad[i], p, wd);
       const T sq = fmadd(one_minus_alpha * g, g, square_avg[i] * alpha);
@@ -178,7 +181,7 @@ void adadelta(T* param, const T* grad, T* square_avg, T* acc_delta, int64_t n,
   const T wd = T(o.weight_decay), rho = T(o.rho), one_minus_rho = T(1.0 - o.rho);
   const T eps = T(o.eps), neg_lr = T(-o.lr);
   with_flags([&](auto MAX, auto L2) {
-    for_range(n, [&](int64_t i) {
+    for_range(n, [=](int64_t i) {
       const T p = param[i];
       const T g = effective_grad<MAX, L2>(grad[i], p, wd);
       const T sq = fmadd(one_minus_rho * g, g, square_avg[i] * rho);
@@ -199,7 +202,7 @@ void adamax(T* param, const T* grad, T* exp_avg, T* exp_inf, int64_t n, const Ad
   Lerp::coeffs(1.0 - o.beta1, w1, w1m1, small);
   const T neg_clr = T(-(o.lr / (1.0 - std::pow(o.beta1, o.step))));
   with_flags([&](auto MAX, auto L2) {
-    for_range(n, [&](int64_t i) {
+    for_range(n, [=](int64_t i) {
       const T p = param[i];
       const T g = effective_grad<MAX, L2>(grad[i], p, wd);
       const T m = lerp(exp_avg[i], g, w1, w1m1, small);
@@ -224,7 +227,7 @@ void nadam(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, int64_t n, const 
   const T c_grad = T(-o.lr * (1.0 - o.mu) / (1.0 - o.mu_product));
   const T c_avg = T((-o.lr * o.mu_next) / (1.0 - o.mu_product_next));
   with_flags([&](auto MAX, auto L2, auto DECAY) {
-    for_range(n, [&](int64_t i) {
+    for_range(n, [=](int64_t i) {
       T p = param[i];
       if constexpr (DECAY) p = p * decay_factor;
       const T g = effective_grad<MAX, L2>(grad[i], p, wd);
@@ -260,7 +263,7 @@ void radam(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, int64_t n, const 
   const T bc1_t = T(bc1), lr = T(o.lr), eps = T(o.eps);
   const T bc2_sqrt = T(std::pow(bc2, 0.5)), rect_t = T(rect);
   with_flags([&](auto MAX, auto L2, auto DECAY, auto RECTIFY) {
-    for_range(n, [&](int64_t i) {
+    for_range(n, [=](int64_t i) {
       T p = param[i];
       if constexpr (DECAY) p = p * decay_factor;
       const T g = effective_grad<MAX, L2>(grad[i], p, wd);
