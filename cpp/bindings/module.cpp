@@ -89,9 +89,12 @@ py::object make_size(const Shape& shape) {
 
 }  // namespace tg::bind
 
+void bind_nn(py::module_& m);  // cpp/bindings/nn.cpp
+
 using namespace tg;
 using namespace tg::bind;
 
+void bind_data(py::module_& m);  // cpp/bindings/data.cpp
 void bind_optim(py::module_& m);  // cpp/bindings/optim.cpp
 
 PYBIND11_MODULE(_C, m) {
@@ -146,5 +149,7 @@ PYBIND11_MODULE(_C, m) {
   bind_ops(m);
   bind_autograd(m);
   bind_indexing(m);
+  bind_data(m);
+  bind_nn(m);
   bind_optim(m);
 }

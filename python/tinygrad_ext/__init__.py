@@ -66,6 +66,11 @@ def detach(input):
     return input.detach()
 
 
+from . import nn  # noqa: E402  (tg.nn, after the Tensor surface is complete)
+from .nn import summary  # noqa: E402
 from . import optim  # noqa: E402  (tg.optim, tg.optim.lr_scheduler)
 
 __version__ = "0.1.0"
+
+# Data loading (tg.utils.data as torch.utils.data; tg.datasets / tg.transforms as torchvision's).
+from . import utils, datasets, transforms  # noqa: E402

@@ -33,6 +33,8 @@ void normal_(const Tensor& t, double mean, double std, Generator* gen);
 Tensor contiguous(const Tensor& t);
 Tensor clone(const Tensor& t);
 Tensor to_dtype(const Tensor& t, DType dtype);  // returns t itself when the dtype matches
+// The same without recording autograd history: for kernels' inputs.
+Tensor cast_for_kernel(const Tensor& t, DType dtype);
 // Copies src (broadcast to dst's shape, cast to dst's dtype) into dst's memory; no autograd.
 void copy_into(const Tensor& dst, const Tensor& src);
 
