@@ -95,6 +95,7 @@ using namespace tg;
 using namespace tg::bind;
 
 void bind_data(py::module_& m);  // cpp/bindings/data.cpp
+void bind_optim(py::module_& m);  // cpp/bindings/optim.cpp
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "tinygrad_ext C++ core";
@@ -151,4 +152,5 @@ PYBIND11_MODULE(_C, m) {
   bind_index_ops(m);
   bind_data(m);
   bind_nn(m);
+  bind_optim(m);
 }

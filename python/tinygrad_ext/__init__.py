@@ -69,6 +69,7 @@ def detach(input):
 
 from . import nn  # noqa: E402  (tg.nn, after the Tensor surface is complete)
 from .nn import summary  # noqa: E402
+from . import optim  # noqa: E402  (tg.optim, tg.optim.lr_scheduler)
 
 __version__ = "0.1.0"
 
