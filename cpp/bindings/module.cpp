@@ -144,4 +144,5 @@ PYBIND11_MODULE(_C, m) {
   bind_ops(m);
   bind_autograd(m);
   bind_indexing(m);
+  bind_math(m);
 }

@@ -8,6 +8,7 @@ from ._creation import (arange, as_tensor, empty, empty_like, eye, full, full_li
                         linspace, manual_seed, normal, ones, ones_like, rand, rand_like, randint,
                         randn, randn_like, randperm, seed, tensor, zeros, zeros_like)
 from . import autograd
+from ._math import *  # noqa: F401,F403  (math ops and reductions: sin ... median, einsum)
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 float32 = float = dtype.float32
