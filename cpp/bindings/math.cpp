@@ -25,6 +25,10 @@ Tensor inplace(T self, const Tensor& result, const char* op) {
   return self;
 }
 
+// The operand an in-place op computes from: a copy when autograd may save it for backward
+// (self's memory is about to be overwritten), self otherwise.
+Tensor src(T self) { return is_grad_enabled() && self->requires_grad() ? clone(self) : self; }
+
 Scalar scalar_arg(const py::handle& o, const char* op, const char* name) {
   auto s = as_scalar(o);
   TG_CHECK(s, TypeError, op, "(): argument '", name, "' must be a Number, not ",
@@ -55,7 +59,7 @@ void bind_math(py::module_& m) {
   // ---- unary math: tg.f(input), Tensor.f(), Tensor.f_() ----
 #define TG_UNARY(name, fn)                                                        \
   both(#name, [](T x) { return fn(x); });                                         \
-  cls.def(#name "_", [](T x) { return inplace(x, fn(x), #name "_"); });
+  cls.def(#name "_", [](T x) { return inplace(x, fn(src(x)), #name "_"); });
   TG_UNARY(sin, sin) TG_UNARY(cos, cos) TG_UNARY(tan, tan) TG_UNARY(asin, asin) TG_UNARY(acos, acos)
   TG_UNARY(atan, atan) TG_UNARY(arcsin, asin) TG_UNARY(arccos, acos) TG_UNARY(arctan, atan)
   TG_UNARY(sinh, sinh) TG_UNARY(cosh, cosh) TG_UNARY(exp2, exp2) TG_UNARY(expm1, expm1)
@@ -64,7 +68,7 @@ void bind_math(py::module_& m) {
   TG_UNARY(ceil, ceil) TG_UNARY(trunc, trunc) TG_UNARY(fix, trunc) TG_UNARY(frac, frac) TG_UNARY(erf, erf)
 #undef TG_UNARY
   both("round", [](T x, int64_t decimals) { return round(x, decimals); }, py::kw_only(), py::arg("decimals") = 0);
-  cls.def("round_", [](T x, int64_t decimals) { return inplace(x, round(x, decimals), "round_"); },
+  cls.def("round_", [](T x, int64_t decimals) { return inplace(x, round(src(x), decimals), "round_"); },
           py::kw_only(), py::arg("decimals") = 0);
   both("isnan", [](T x) { return isnan(x); });
   both("isinf", [](T x) { return isinf(x); });
@@ -77,7 +81,7 @@ void bind_math(py::module_& m) {
   cls.def("__invert__", [](T x) { return bitwise_not(x); });
 #define TG_BINARY(name, fn)                                                                         \
   both(#name, [](T a, O b) { return fn(a, operand(a, b, #name)); }, py::arg("other"));            \
-  cls.def(#name "_", [](T a, O b) { return inplace(a, fn(a, operand(a, b, #name "_")), #name "_"); }, py::arg("other"));
+  cls.def(#name "_", [](T a, O b) { return inplace(a, fn(src(a), operand(a, b, #name "_")), #name "_"); }, py::arg("other"));
   TG_BINARY(logical_and, logical_and) TG_BINARY(logical_or, logical_or) TG_BINARY(logical_xor, logical_xor)
   TG_BINARY(bitwise_and, bitwise_and) TG_BINARY(bitwise_or, bitwise_or) TG_BINARY(bitwise_xor, bitwise_xor)
   TG_BINARY(fmod, fmod) TG_BINARY(remainder, remainder) TG_BINARY(floor_divide, floor_divide)
@@ -87,7 +91,7 @@ void bind_math(py::module_& m) {
 #define TG_OPERATOR(dunder, fn)                                                                           \
   cls.def("__" dunder "__", [](T a, O b) { return fn(a, operand(a, b, dunder)); }, py::is_operator());    \
   cls.def("__r" dunder "__", [](T a, O b) { return fn(operand(a, b, dunder), a); }, py::is_operator());   \
-  cls.def("__i" dunder "__", [](T a, O b) { return inplace(a, fn(a, operand(a, b, dunder)), dunder); }, py::is_operator());
+  cls.def("__i" dunder "__", [](T a, O b) { return inplace(a, fn(src(a), operand(a, b, dunder)), dunder); }, py::is_operator());
   TG_OPERATOR("and", bitwise_and) TG_OPERATOR("or", bitwise_or) TG_OPERATOR("xor", bitwise_xor)
   TG_OPERATOR("mod", remainder) TG_OPERATOR("floordiv", floor_divide)
 #undef TG_OPERATOR
@@ -98,20 +102,20 @@ void bind_math(py::module_& m) {
     return lerp(a, end, wt);
   };
   both("lerp", lerp_fn, py::arg("end"), py::arg("weight"));
-  cls.def("lerp_", [lerp_fn](T a, T end, O w) { return inplace(a, lerp_fn(a, end, w), "lerp_"); }, py::arg("end"), py::arg("weight"));
+  cls.def("lerp_", [lerp_fn](T a, T end, O w) { return inplace(a, lerp_fn(src(a), end, w), "lerp_"); }, py::arg("end"), py::arg("weight"));
   both("addcmul", [](T x, T t1, T t2, O v) { return addcmul(x, t1, t2, scalar_arg(v, "addcmul", "value")); },
        py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
   both("addcdiv", [](T x, T t1, T t2, O v) { return addcdiv(x, t1, t2, scalar_arg(v, "addcdiv", "value")); },
        py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
-  cls.def("addcmul_", [](T x, T t1, T t2, O v) { return inplace(x, addcmul(x, t1, t2, scalar_arg(v, "addcmul_", "value")), "addcmul_"); },
+  cls.def("addcmul_", [](T x, T t1, T t2, O v) { return inplace(x, addcmul(src(x), t1, t2, scalar_arg(v, "addcmul_", "value")), "addcmul_"); },
           py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
-  cls.def("addcdiv_", [](T x, T t1, T t2, O v) { return inplace(x, addcdiv(x, t1, t2, scalar_arg(v, "addcdiv_", "value")), "addcdiv_"); },
+  cls.def("addcdiv_", [](T x, T t1, T t2, O v) { return inplace(x, addcdiv(src(x), t1, t2, scalar_arg(v, "addcdiv_", "value")), "addcdiv_"); },
           py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
   both("addmm", [](T x, T a, T b, O beta, O alpha) {
     return addmm(x, a, b, scalar_arg(beta, "addmm", "beta"), scalar_arg(alpha, "addmm", "alpha"));
   }, py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
   cls.def("addmm_", [](T x, T a, T b, O beta, O alpha) {
-    return inplace(x, addmm(x, a, b, scalar_arg(beta, "addmm_", "beta"), scalar_arg(alpha, "addmm_", "alpha")), "addmm_");
+    return inplace(x, addmm(src(x), a, b, scalar_arg(beta, "addmm_", "beta"), scalar_arg(alpha, "addmm_", "alpha")), "addmm_");
   }, py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
   both("bmm", [](T a, T b) { return bmm(a, b); }, py::arg("mat2"));
   both("mv", [](T a, T b) { return mv(a, b); }, py::arg("vec"));
@@ -144,8 +148,8 @@ void bind_math(py::module_& m) {
        py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
   both("cumprod", [](T x, int64_t dim, O dtype) { return cumprod(x, dim, as_dtype(dtype)); },
        py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
-  cls.def("cumsum_", [](T x, int64_t dim) { return inplace(x, cumsum(x, dim, x->dtype), "cumsum_"); }, py::arg("dim"));
-  cls.def("cumprod_", [](T x, int64_t dim) { return inplace(x, cumprod(x, dim, x->dtype), "cumprod_"); }, py::arg("dim"));
+  cls.def("cumsum_", [](T x, int64_t dim) { return inplace(x, cumsum(src(x), dim, x->dtype), "cumsum_"); }, py::arg("dim"));
+  cls.def("cumprod_", [](T x, int64_t dim) { return inplace(x, cumprod(src(x), dim, x->dtype), "cumprod_"); }, py::arg("dim"));
   both("count_nonzero", [](T x, O dim) { return count_nonzero(x, as_dims(dim)); }, py::arg("dim") = py::none());
   both("all", [](T x, O dim, bool keepdim) { return all(x, as_dims(dim), keepdim); }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   both("any", [](T x, O dim, bool keepdim) { return any(x, as_dims(dim), keepdim); }, py::arg("dim") = py::none(), py::arg("keepdim") = false);

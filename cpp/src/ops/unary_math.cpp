@@ -140,15 +140,12 @@ Tensor frac(const Tensor& x) {
   return out;
 }
 
-// sign keeps the dtype (bool too); rounding ops return integer inputs unchanged (as a copy).
+// sign keeps the dtype (bool too) and maps NaN to 0 like torch; rounding ops return integer inputs unchanged (as a copy).
 Tensor sign(const Tensor& x) {
   if (x->dtype == DType::Bool) return clone(detach(x));
   return zero_grad("SignBackward0", x, map1(x, x->dtype, "sign", [](auto v) {
     using T = decltype(v);
-    if constexpr (std::is_floating_point_v<T>) {
-      if (v != v) return v;  // NaN stays NaN
-    }
-    return static_cast<T>((T(0) < v) - (v < T(0)));
+    return static_cast<T>((T(0) < v) - (v < T(0)));  // NaN gives 0, as torch
   }));
 }
 
