@@ -47,6 +47,16 @@ Shape kept_shape(const Tensor& x, const Shape& dims) {
   return s;
 }
 
+// Validates a dim list for `op`: in range, no repeats (so errors name the op the user called).
+void check_dims(const Tensor& x, const Shape& dims, const char* op) {
+  std::vector<bool> seen(std::max<int64_t>(x->dim(), 1), false);
+  for (int64_t d : dims) {
+    int64_t w = wrap_dim(d, x->dim(), op);
+    TG_CHECK(!seen[w], RuntimeError, op, ": dim ", w, " appears multiple times in the list of dims");
+    seen[w] = true;
+  }
+}
+
 }  // namespace math
 
 using namespace math;
@@ -127,7 +137,9 @@ Tensor prod(const Tensor& x, std::optional<int64_t> dim, bool keepdim, std::opti
   DType dt = dtype ? *dtype : is_floating(x->dtype) ? x->dtype : DType::Int64;
   TG_CHECK(dt != DType::Bool, RuntimeError, "prod: dtype bool is not supported");
   if (!dim) return prod_dim(reshape(x, {-1}), 0, false, dt);
-  return prod_dim(x, wrap_dim(*dim, x->dim(), "prod"), keepdim, dt);
+  int64_t d = wrap_dim(*dim, x->dim(), "prod");
+  if (x->dim() == 0) return reshape(prod_dim(reshape(x, {1}), 0, false, dt), {});  // 0-d stays 0-d
+  return prod_dim(x, d, keepdim, dt);
 }
 
 // var = sum((x - mean)^2) / max(0, N - correction); autograd through the composition gives
@@ -135,6 +147,7 @@ Tensor prod(const Tensor& x, std::optional<int64_t> dim, bool keepdim, std::opti
 Tensor var(const Tensor& x, const Shape& dims, double correction, bool keepdim) {
   TG_CHECK(is_floating(x->dtype), RuntimeError, "var: expected a floating point tensor as input, got ",
            dtype_name(x->dtype));
+  check_dims(x, dims, "var");
   Tensor d = sub(x, mean(x, dims, true));
   double n = static_cast<double>(reduced_count(x, dims));
   return div(sum(mul(d, d), dims, keepdim), Scalar(std::max(0.0, n - correction)));
@@ -143,6 +156,7 @@ Tensor var(const Tensor& x, const Shape& dims, double correction, bool keepdim) 
 Tensor std_(const Tensor& x, const Shape& dims, double correction, bool keepdim) {
   TG_CHECK(is_floating(x->dtype), RuntimeError, "std: expected a floating point tensor as input, got ",
            dtype_name(x->dtype));
+  check_dims(x, dims, "std");
   return sqrt(var(x, dims, correction, keepdim));
 }
 
@@ -152,8 +166,15 @@ Tensor std_(const Tensor& x, const Shape& dims, double correction, bool keepdim)
 Tensor norm(const Tensor& x, double p, const Shape& dims, bool keepdim) {
   TG_CHECK(is_floating(x->dtype), RuntimeError,
            "linalg.vector_norm: Expected a floating point or complex tensor as input. Got ", dtype_name(x->dtype));
+  check_dims(x, dims, "norm");
   if (std::isinf(p)) return p > 0 ? amax(abs(x), dims, keepdim) : amin(abs(x), dims, keepdim);
-  if (p == 0) return sum(to_dtype(compare(BinaryOp::Ne, detach(x), Scalar(0.0)), x->dtype), dims, keepdim);
+  if (p == 0) {  // piecewise constant: a zero gradient, but still part of the graph like torch
+    Tensor out = sum(to_dtype(compare(BinaryOp::Ne, detach(x), Scalar(0.0)), x->dtype), dims, keepdim);
+    record("NormBackward1", {x}, {out}, [&] {
+      return [shape = x->shape](const Grads& g) -> Grads { return {zeros(shape, g[0]->dtype)}; };
+    });
+    return out;
+  }
   if (p == 1) return sum(abs(x), dims, keepdim);
   if (p != 2) return pow_scalar(sum(pow_scalar(abs(x), Scalar(p)), dims, keepdim), Scalar(1.0 / p));
   Tensor out;
@@ -175,6 +196,7 @@ Tensor norm(const Tensor& x, double p, const Shape& dims, bool keepdim) {
 // logsumexp = m + log(sum(exp(x - m))) with m the max, taken as 0 where it is infinite
 // (so a row of all -inf gives -inf, not NaN). Gradient: softmax = exp(x - out).
 Tensor logsumexp(const Tensor& x_in, const Shape& dims, bool keepdim) {
+  check_dims(x_in, dims, "logsumexp");
   Tensor x = is_floating(x_in->dtype) ? x_in : to_dtype(x_in, DType::Float32);
   Tensor out;
   Shape kept = kept_shape(x, dims);
@@ -278,13 +300,16 @@ Tensor cumprod(const Tensor& x, int64_t dim, std::optional<DType> dtype) {
 
 // ---- boolean reductions: count the true (nonzero, NaN included) elements ----
 Tensor count_nonzero(const Tensor& x, const Shape& dims) {
+  check_dims(x, dims, "count_nonzero");
   return sum(to_dtype(detach(x), DType::Bool), dims, false);
 }
 Tensor all(const Tensor& x, const Shape& dims, bool keepdim) {
+  check_dims(x, dims, "all");
   Tensor c = sum(to_dtype(detach(x), DType::Bool), dims, keepdim);
   return compare(BinaryOp::Eq, c, Scalar(reduced_count(x, dims)));
 }
 Tensor any(const Tensor& x, const Shape& dims, bool keepdim) {
+  check_dims(x, dims, "any");
   return compare(BinaryOp::Gt, sum(to_dtype(detach(x), DType::Bool), dims, keepdim), Scalar(int64_t(0)));
 }
 

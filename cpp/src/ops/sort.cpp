@@ -145,6 +145,7 @@ std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool lar
   int64_t n = x->dim() == 0 ? 1 : x->shape[d];
   TG_CHECK(k >= 0 && k <= n, RuntimeError, "topk: selected index k out of range (k = ", k, ", dim ", d,
            " of input shape ", shape_str(x->shape), " has size ", n, ")");
+  if (x->dim() == 0) k = 1;  // torch returns the element itself for k = 0 too
   return on_1d(x, [&](const Tensor& t) -> std::pair<Tensor, Tensor> {
     Tensor idx = row_indices(t, d, k, largest, Pick::FirstK);
     return {take_along(t, idx, d), idx};
