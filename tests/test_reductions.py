@@ -309,3 +309,22 @@ def test_order_statistics_shapes_and_errors():
         tg.median(tg.zeros(0, 3), 0)
     assert gradcheck(lambda t: tg.topk(t, 2).values, (tgt(np.array([[0.3, 2.0, -1.0], [5.0, 0.1, 0.2]]), True),))
     assert gradcheck(lambda t: tg.sort(t, 0, True).values, (tgt(np.array([[0.3, 2.0], [5.0, 0.1]]), True),))
+
+
+@pytest.mark.parametrize("name,fn", [
+    ("logsumexp", lambda m, t: m.logsumexp(t, 1)), ("cumsum", lambda m, t: m.cumsum(t * t, 0)),
+    ("cumprod", lambda m, t: m.cumprod(t, 1)), ("prod", lambda m, t: m.prod(t, 0)),
+    ("var", lambda m, t: m.var(t, 1)), ("norm", lambda m, t: m.norm(t, 2, 1)),
+    ("sort", lambda m, t: m.sort(t * t, 1)[0][:, :2]), ("sin", lambda m, t: m.sin(t) * t),
+    ("atan2", lambda m, t: m.atan2(t, t + 3)),
+])
+def test_second_derivatives_match_torch(name, fn):
+    """create_graph=True: the backward formulas are themselves differentiable."""
+    arr = np.array([[0.3, -1.2, 2.0], [1.1, 0.7, -0.4]])
+    x, xt = tgt(arr, True), tht(arr, True)
+    (g,) = tg.autograd.grad(fn(tg, x).sum(), x, create_graph=True)
+    (gt,) = torch.autograd.grad(fn(torch, xt).sum(), xt, create_graph=True)
+    (g * g).sum().backward()
+    (gt * gt).sum().backward()
+    assert_same(g, gt)
+    assert_same(x.grad, xt.grad, rtol=1e-8)
