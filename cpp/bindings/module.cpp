@@ -89,8 +89,12 @@ py::object make_size(const Shape& shape) {
 
 }  // namespace tg::bind
 
+void bind_nn(py::module_& m);  // cpp/bindings/nn.cpp
+
 using namespace tg;
 using namespace tg::bind;
+
+void bind_data(py::module_& m);  // cpp/bindings/data.cpp
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "tinygrad_ext C++ core";
@@ -144,5 +148,8 @@ PYBIND11_MODULE(_C, m) {
   bind_ops(m);
   bind_autograd(m);
   bind_indexing(m);
+  bind_index_ops(m);
+  bind_data(m);
+  bind_nn(m);
   bind_math(m);
 }

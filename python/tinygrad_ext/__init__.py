@@ -7,6 +7,7 @@ from ._tensor import Size
 from ._creation import (arange, as_tensor, empty, empty_like, eye, full, full_like, initial_seed,
                         linspace, manual_seed, normal, ones, ones_like, rand, rand_like, randint,
                         randn, randn_like, randperm, seed, tensor, zeros, zeros_like)
+from ._index_ops import *  # noqa: F401,F403  (indexing, joining and shape ops)
 from . import autograd
 from ._math import *  # noqa: F401,F403  (math ops and reductions: sin ... median, einsum)
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -67,4 +68,10 @@ def detach(input):
     return input.detach()
 
 
+from . import nn  # noqa: E402  (tg.nn, after the Tensor surface is complete)
+from .nn import summary  # noqa: E402
+
 __version__ = "0.1.0"
+
+# Data loading (tg.utils.data as torch.utils.data; tg.datasets / tg.transforms as torchvision's).
+from . import utils, datasets, transforms  # noqa: E402

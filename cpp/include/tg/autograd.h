@@ -105,9 +105,8 @@ std::shared_ptr<Node> record_node(const char* name, const std::vector<Tensor>& i
 template <typename Make>
 std::shared_ptr<Node> record(const char* name, std::initializer_list<Tensor> inputs,
                              std::initializer_list<Tensor> outputs, Make&& make_backward) {
-  std::vector<Tensor> in(inputs);
-  if (!needs_grad(in)) return nullptr;
-  return record_node(name, in, std::vector<Tensor>(outputs), make_backward);
+  if (!needs_grad(inputs)) return nullptr;
+  return record_node(name, std::vector<Tensor>(inputs), std::vector<Tensor>(outputs), make_backward);
 }
 
 // Sets `t`'s history to output `output_nr` of `fn` (used by record_node and in-place ops).

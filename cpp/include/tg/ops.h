@@ -33,6 +33,8 @@ void normal_(const Tensor& t, double mean, double std, Generator* gen);
 Tensor contiguous(const Tensor& t);
 Tensor clone(const Tensor& t);
 Tensor to_dtype(const Tensor& t, DType dtype);  // returns t itself when the dtype matches
+// The same without recording autograd history: for kernels' inputs.
+Tensor cast_for_kernel(const Tensor& t, DType dtype);
 // Copies src (broadcast to dst's shape, cast to dst's dtype) into dst's memory; no autograd.
 void copy_into(const Tensor& dst, const Tensor& src);
 
@@ -119,6 +121,42 @@ void assign_inplace(const Tensor& self, const Tensor& result, const char* op);
 // Raises for an in-place op on a leaf that requires grad (while grad mode is on).
 void check_inplace(const Tensor& self, const char* op);
 
+}  // namespace tg
+
+// ---- indexing, joining and shape ops (cpp/src/ops/index.cpp, cpp/src/ops/join.cpp) ----
+namespace tg {
+// An advanced index in torch's form: one entry per indexed dim (nullopt = the whole dim); a bool
+// mask of k dims covers k dims. Trailing dims may be left out.
+using TensorIndices = std::vector<std::optional<Tensor>>;
+Tensor index(const Tensor& self, const TensorIndices& indices);                 // self[indices]
+// self[indices] = values (values broadcast to the indexed shape), or += when accumulate; no autograd.
+void index_put_raw(const Tensor& self, const TensorIndices& indices, const Tensor& values, bool accumulate);
+Tensor index_put(const Tensor& self, const TensorIndices& indices, const Tensor& values, bool accumulate);
+Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index);
+Tensor gather(const Tensor& self, int64_t dim, const Tensor& index);
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, Scalar value);
+Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor masked_fill(const Tensor& self, const Tensor& mask, const Tensor& value);  // value 0-d
+Tensor masked_select(const Tensor& self, const Tensor& mask);
+Tensor take_along_dim(const Tensor& self, const Tensor& indices, std::optional<int64_t> dim);
+Tensor nonzero(const Tensor& self);  // [n, ndim] int64
+
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim);
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim);
+std::vector<Tensor> split(const Tensor& self, int64_t split_size, int64_t dim);
+std::vector<Tensor> split_with_sizes(const Tensor& self, const Shape& sizes, int64_t dim);
+std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim);
+std::vector<Tensor> unbind(const Tensor& self, int64_t dim);
+Tensor repeat(const Tensor& self, const Shape& repeats);
+Tensor flip(const Tensor& self, const Shape& dims);
+Tensor roll(const Tensor& self, const Shape& shifts, const Shape& dims);
+Tensor movedim(const Tensor& self, const Shape& source, const Shape& destination);
+Tensor unflatten(const Tensor& self, int64_t dim, const Shape& sizes);
+Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length);
+Tensor tril(const Tensor& self, int64_t diagonal);
+Tensor triu(const Tensor& self, int64_t diagonal);
+Tensor diag(const Tensor& self, int64_t diagonal);
 }  // namespace tg
 
 // ---- math family: elementwise math, logical ops, more reductions, order statistics ----

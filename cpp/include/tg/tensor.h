@@ -15,9 +15,14 @@ using Shape = std::vector<int64_t>;
 
 // A block of 64-byte-aligned memory, or memory owned by someone else (numpy) kept alive by `owner`.
 struct Storage {
+  Storage() = default;
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  ~Storage();
   void* data = nullptr;
   size_t nbytes = 0;
-  std::shared_ptr<void> owner;
+  bool owns_data = false;      // allocated by allocate(): freed with the storage
+  std::shared_ptr<void> owner;  // wrapped memory: whatever keeps it alive
   static std::shared_ptr<Storage> allocate(size_t nbytes);
   static std::shared_ptr<Storage> wrap(void* data, size_t nbytes, std::shared_ptr<void> owner);
 };

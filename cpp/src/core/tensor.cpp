@@ -22,8 +22,12 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes) {
   if (!p) throw std::bad_alloc();
   s->data = p;
   s->nbytes = nbytes;
-  s->owner = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+  s->owns_data = true;
   return s;
+}
+
+Storage::~Storage() {
+  if (owns_data) std::free(data);
 }
 
 std::shared_ptr<Storage> Storage::wrap(void* data, size_t nbytes, std::shared_ptr<void> owner) {

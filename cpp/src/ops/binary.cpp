@@ -85,7 +85,7 @@ Tensor logical_and_(const Tensor& a, const Tensor& b) {
 
 Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, DType compute, DType out_dtype) {
   Shape shape = broadcast_shapes(a->shape, b->shape, op_name(op));
-  Tensor x = to_dtype(detach(a), compute), y = to_dtype(detach(b), compute);
+  Tensor x = cast_for_kernel(a, compute), y = cast_for_kernel(b, compute);
   Tensor out = empty(shape, out_dtype);
   dispatch_dtype(compute, [&](auto z) {
     using T = decltype(z);

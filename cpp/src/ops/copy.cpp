@@ -38,6 +38,13 @@ Tensor clone(const Tensor& t) {
   return out;
 }
 
+Tensor cast_for_kernel(const Tensor& t, DType dtype) {
+  if (t->dtype == dtype) return t;
+  Tensor out = empty(t->shape, dtype);
+  copy_into(out, t);
+  return out;
+}
+
 Tensor to_dtype(const Tensor& t, DType dtype) {
   if (t->dtype == dtype) return t;
   Tensor out = empty(t->shape, dtype);

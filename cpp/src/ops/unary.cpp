@@ -68,7 +68,7 @@ Tensor unary(UnaryOp op, const Tensor& x) {
   TG_CHECK(!(op == UnaryOp::Neg && dt == DType::Bool), RuntimeError,
            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
            "invert a mask, use the `~` or `logical_not()` operator instead.");
-  Tensor in = to_dtype(detach(x), dt);
+  Tensor in = cast_for_kernel(x, dt);
   Tensor out = empty(x->shape, dt);
   dispatch_dtype(dt, [&](auto z) {
     using T = decltype(z);
@@ -164,7 +164,7 @@ Tensor pow_scalar(const Tensor& x, Scalar p) {
   DType dt = result_type(x, p);
   TG_CHECK(!(kind_of(dt) != Kind::Float && p.kind != Kind::Float && p.i < 0), RuntimeError,
            "Integers to negative integer powers are not allowed.");
-  Tensor in = to_dtype(detach(x), dt);
+  Tensor in = cast_for_kernel(x, dt);
   Tensor out = empty(x->shape, dt);
   dispatch_dtype(dt, [&](auto z) {
     using T = decltype(z);

@@ -9,7 +9,7 @@ Tensor where(const Tensor& cond, const Tensor& x, const Tensor& y) {
            dtype_name(cond->dtype));
   Shape shape = broadcast_shapes(broadcast_shapes(cond->shape, x->shape, "where"), y->shape, "where");
   DType dt = result_type(x, y);
-  Tensor a = to_dtype(detach(x), dt), b = to_dtype(detach(y), dt);
+  Tensor a = cast_for_kernel(x, dt), b = cast_for_kernel(y, dt);
   Tensor out = empty(shape, dt);
   dispatch_dtype(dt, [&](auto z) {
     using T = decltype(z);

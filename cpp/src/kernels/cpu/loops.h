@@ -90,8 +90,21 @@ void for_each_run(const Shape& full_shape, Operands<N> ops, const Inner& inner) 
 }
 
 // out[i] = f(in[i]) with a contiguous fast path the compiler can vectorise.
+// True when `t` is contiguous with exactly `shape` (so element i sits at data + i).
+inline bool dense_like(const Tensor& t, const Shape& shape) {
+  return t->shape == shape && t->is_contiguous();
+}
+
 template <typename Out, typename In, typename F>
 void unary_loop(const Tensor& out, const Tensor& in, const F& f) {
+  if (dense_like(in, out->shape) && out->is_contiguous()) {
+    Out* o = out->data<Out>();
+    const In* a = in->data<In>();
+    parallel_for(out->numel(), kGrainSize, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) o[i] = f(a[i]);
+    });
+    return;
+  }
   Operands<2> ops{{out->raw(), in->raw()},
                   {broadcast_byte_strides(out, out->shape), broadcast_byte_strides(in, out->shape)}};
   for_each_run(out->shape, ops, [&](std::array<char*, 2> p, const std::array<int64_t, 2>& s, int64_t n) {
@@ -109,6 +122,21 @@ void unary_loop(const Tensor& out, const Tensor& in, const F& f) {
 // out[i] = f(a[i], b[i]) over out's shape (a, b broadcast), with contiguous and scalar fast paths.
 template <typename Out, typename In, typename F>
 void binary_loop(const Tensor& out, const Tensor& a, const Tensor& b, const F& f) {
+  if (out->is_contiguous() && dense_like(a, out->shape) && (b->numel() == 1 || dense_like(b, out->shape))) {
+    Out* o = out->data<Out>();
+    const In* x = a->data<In>();
+    const In* y = b->data<In>();
+    bool scalar_b = b->numel() == 1 && out->numel() != 1;
+    parallel_for(out->numel(), kGrainSize, [&](int64_t lo, int64_t hi) {
+      if (scalar_b) {
+        const In yv = *y;
+        for (int64_t i = lo; i < hi; ++i) o[i] = f(x[i], yv);
+      } else {
+        for (int64_t i = lo; i < hi; ++i) o[i] = f(x[i], y[i]);
+      }
+    });
+    return;
+  }
   Operands<3> ops{{out->raw(), a->raw(), b->raw()},
                   {broadcast_byte_strides(out, out->shape), broadcast_byte_strides(a, out->shape),
                    broadcast_byte_strides(b, out->shape)}};
