@@ -31,5 +31,6 @@ void bind_ops(py::module_& m);
 void bind_autograd(py::module_& m);
 void bind_indexing(py::module_& m);
 void bind_index_ops(py::module_& m);  // cpp/bindings/index_ops.cpp
+void bind_math(py::module_& m);  // cpp/bindings/math.cpp
 
 }  // namespace tg::bind

@@ -153,4 +153,5 @@ PYBIND11_MODULE(_C, m) {
   bind_data(m);
   bind_nn(m);
   bind_optim(m);
+  bind_math(m);
 }

@@ -158,3 +158,75 @@ Tensor tril(const Tensor& self, int64_t diagonal);
 Tensor triu(const Tensor& self, int64_t diagonal);
 Tensor diag(const Tensor& self, int64_t diagonal);
 }  // namespace tg
+
+// ---- math family: elementwise math, logical ops, more reductions, order statistics ----
+// (cpp/src/ops/{unary_math,binary_math,reduce_math,sort}.cpp)
+namespace tg {
+Tensor sin(const Tensor& x);
+Tensor cos(const Tensor& x);
+Tensor tan(const Tensor& x);
+Tensor asin(const Tensor& x);
+Tensor acos(const Tensor& x);
+Tensor atan(const Tensor& x);
+Tensor sinh(const Tensor& x);
+Tensor cosh(const Tensor& x);
+Tensor exp2(const Tensor& x);
+Tensor expm1(const Tensor& x);
+Tensor log2(const Tensor& x);
+Tensor log10(const Tensor& x);
+Tensor log1p(const Tensor& x);
+Tensor rsqrt(const Tensor& x);
+Tensor reciprocal(const Tensor& x);
+Tensor square(const Tensor& x);
+Tensor sign(const Tensor& x);
+Tensor floor(const Tensor& x);
+Tensor ceil(const Tensor& x);
+Tensor round(const Tensor& x, int64_t decimals = 0);
+Tensor trunc(const Tensor& x);
+Tensor frac(const Tensor& x);
+Tensor erf(const Tensor& x);
+Tensor isnan(const Tensor& x);
+Tensor isinf(const Tensor& x);
+Tensor isfinite(const Tensor& x);
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor logical_xor(const Tensor& a, const Tensor& b);
+Tensor logical_not(const Tensor& a);
+Tensor bitwise_and(const Tensor& a, const Tensor& b);
+Tensor bitwise_or(const Tensor& a, const Tensor& b);
+Tensor bitwise_xor(const Tensor& a, const Tensor& b);
+Tensor bitwise_not(const Tensor& a);
+
+Tensor fmod(const Tensor& a, const Tensor& b);
+Tensor remainder(const Tensor& a, const Tensor& b);
+Tensor floor_divide(const Tensor& a, const Tensor& b);
+Tensor atan2(const Tensor& a, const Tensor& b);
+Tensor lerp(const Tensor& a, const Tensor& b, const Tensor& weight);
+Tensor addcmul(const Tensor& input, const Tensor& t1, const Tensor& t2, Scalar value);
+Tensor addcdiv(const Tensor& input, const Tensor& t1, const Tensor& t2, Scalar value);
+Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, Scalar beta, Scalar alpha);
+Tensor isclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan);
+bool equal(const Tensor& a, const Tensor& b);
+Tensor bmm(const Tensor& a, const Tensor& b);
+Tensor mv(const Tensor& m, const Tensor& v);
+Tensor dot(const Tensor& a, const Tensor& b);
+Tensor outer(const Tensor& a, const Tensor& b);
+Tensor matrix_power(const Tensor& a, int64_t n);
+
+Tensor prod(const Tensor& x, std::optional<int64_t> dim, bool keepdim, std::optional<DType> dtype);
+Tensor var(const Tensor& x, const Shape& dims, double correction, bool keepdim);
+Tensor std_(const Tensor& x, const Shape& dims, double correction, bool keepdim);
+Tensor norm(const Tensor& x, double p, const Shape& dims, bool keepdim);  // p may be +-inf
+Tensor logsumexp(const Tensor& x, const Shape& dims, bool keepdim);
+Tensor cumsum(const Tensor& x, int64_t dim, std::optional<DType> dtype);
+Tensor cumprod(const Tensor& x, int64_t dim, std::optional<DType> dtype);
+Tensor count_nonzero(const Tensor& x, const Shape& dims);
+Tensor all(const Tensor& x, const Shape& dims, bool keepdim);
+Tensor any(const Tensor& x, const Shape& dims, bool keepdim);
+std::pair<Tensor, Tensor> sort(const Tensor& x, int64_t dim, bool descending, bool stable);
+Tensor argsort(const Tensor& x, int64_t dim, bool descending, bool stable);
+std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest, bool sorted);
+std::pair<Tensor, Tensor> kthvalue(const Tensor& x, int64_t k, int64_t dim, bool keepdim);
+std::pair<Tensor, Tensor> median_dim(const Tensor& x, int64_t dim, bool keepdim);
+Tensor median_all(const Tensor& x);
+}  // namespace tg

@@ -113,7 +113,7 @@ Tensor reshape(const Tensor& t, const Shape& shape) {
 Tensor permute(const Tensor& t, const Shape& dims) {
   int64_t nd = t->dim();
   TG_CHECK(static_cast<int64_t>(dims.size()) == nd, RuntimeError,
-           "permute(sparse_coo): number of dimensions in the tensor input does not match the length "
+           "permute: number of dimensions in the tensor input does not match the length "
            "of the desired ordering of dimensions i.e. input.dim() = ", nd, " is not equal to len(dims) = ",
            dims.size());
   Shape shape(nd), strides(nd), inverse(nd);

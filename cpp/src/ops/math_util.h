@@ -1,0 +1,45 @@
+// Helpers shared by the math/reduction families: typed elementwise maps and dim utilities.
+#pragma once
+#include <cmath>
+
+#include "kernels/cpu/loops.h"
+#include "tg/ops.h"
+
+namespace tg::math {
+
+// out = f(x) elementwise in dtype `dt` (x is cast first); no autograd.
+template <typename F>
+Tensor map1(const Tensor& x, DType dt, const char* op, F f) {
+  Tensor in = to_dtype(detach(x), dt);
+  Tensor out = empty(x->shape, dt);
+  dispatch_dtype(dt, [&](auto z) {
+    using T = decltype(z);
+    if constexpr (std::is_same_v<T, bool>) {
+      throw RuntimeError(str(op, ": not implemented for 'Bool'"));
+    } else {
+      kernels::unary_loop<T, T>(out, in, [&](T v) { return static_cast<T>(f(v)); });
+    }
+  });
+  return out;
+}
+
+// out = f(a, b) elementwise with broadcasting, computed in `dt`, stored as `out_dt`; no autograd.
+template <typename Out, typename F>
+Tensor map2_as(const Tensor& a, const Tensor& b, DType dt, const char* op, F f) {
+  Shape shape = broadcast_shapes(a->shape, b->shape, op);
+  Tensor x = to_dtype(detach(a), dt), y = to_dtype(detach(b), dt);
+  Tensor out = empty(shape, dtype_of<Out>::value);
+  dispatch_dtype(dt, [&](auto z) {
+    using T = decltype(z);
+    kernels::binary_loop<Out, T>(out, x, y, [&](T p, T q) { return static_cast<Out>(f(p, q)); });
+  });
+  return out;
+}
+
+// The float dtype an op on `d` computes in (integers and bools become float32, like torch).
+inline DType float_of(DType d) { return is_floating(d) ? d : DType::Float32; }
+
+// A 0-d tensor holding `s`, typed to combine with `like` as torch's result_type would.
+inline Tensor wrap_scalar(const Tensor& like, Scalar s) { return scalar_tensor(s, result_type(like, s)); }
+
+}  // namespace tg::math

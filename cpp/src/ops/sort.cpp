@@ -1,0 +1,201 @@
+// Order statistics along one dim: sort, argsort, topk, kthvalue, median; gradients flow to the
+// selected positions through take_along (gather) and its adjoint scatter_add_along.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "ops/math_util.h"
+
+namespace tg {
+
+namespace math {
+Shape move_last_order(int64_t nd, int64_t d);
+Shape inverse_order(const Shape& order);
+Tensor rows_of(const Tensor& x, int64_t d, DType dt);
+Tensor from_rows(const Tensor& r, int64_t nd, int64_t d);
+}  // namespace math
+
+using namespace math;
+
+namespace {
+
+// A strict total order on row positions: by value (NaN largest, as torch), then by position,
+// which makes every sort stable and partial sorts agree with full ones.
+template <typename T>
+struct Before {
+  const T* row;
+  bool desc;
+  bool operator()(int64_t a, int64_t b) const {
+    T x = row[a], y = row[b];
+    bool xn = x != x, yn = y != y;
+    if (xn || yn) return (xn && yn) ? a < b : (desc ? xn : yn);
+    if (x != y) return desc ? x > y : x < y;
+    return a < b;
+  }
+};
+
+enum class Pick { FirstK, Median };
+
+// Row layout [R, n] -> indices [R, k] (FirstK: the first k in order) or [R, 1] (Median: the
+// lower median, or the first NaN when the row has one).
+Tensor row_indices(const Tensor& x, int64_t d, int64_t k, bool desc, Pick pick) {
+  Tensor rows = rows_of(x, d, x->dtype);
+  int64_t n = x->shape[d];
+  int64_t R = n == 0 ? shape_numel(Shape(rows->shape.begin(), rows->shape.end() - 1)) : rows->numel() / n;
+  int64_t width = pick == Pick::Median ? 1 : k;
+  Shape out_shape(rows->shape.begin(), rows->shape.end() - 1);
+  out_shape.push_back(width);
+  Tensor idx = empty(out_shape, DType::Int64);
+  int64_t* ip = idx->data<int64_t>();
+  dispatch_dtype(x->dtype, [&](auto z) {
+    using T = decltype(z);
+    const T* xp = rows->data<T>();
+    parallel_for(R, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)), [&](int64_t b, int64_t e) {
+      std::vector<int64_t> order(n);
+      for (int64_t r = b; r < e; ++r) {
+        std::iota(order.begin(), order.end(), 0);
+        Before<T> cmp{xp + r * n, desc};
+        if (pick == Pick::FirstK) {
+          if (k < n) std::partial_sort(order.begin(), order.begin() + k, order.end(), cmp);
+          else std::sort(order.begin(), order.end(), cmp);
+          std::copy(order.begin(), order.begin() + k, ip + r * k);
+        } else {
+          int64_t nans = 0;
+          for (int64_t i = 0; i < n; ++i) nans += xp[r * n + i] != xp[r * n + i];
+          int64_t pos = nans ? n - nans : (n - 1) / 2;
+          std::nth_element(order.begin(), order.begin() + pos, order.end(), cmp);
+          ip[r] = order[pos];
+        }
+      }
+    });
+  });
+  return from_rows(idx, x->dim(), d);
+}
+
+Tensor scatter_add_along(const Tensor& g, const Tensor& idx, int64_t d, const Shape& shape);
+
+// out = x gathered along d at idx (idx has x's shape except along d). Backward: scatter-add.
+Tensor take_along(const Tensor& x, const Tensor& idx, int64_t d) {
+  Tensor xr = rows_of(x, d, x->dtype), ir = rows_of(idx, d, DType::Int64);
+  int64_t n = x->shape[d], k = idx->shape[d];
+  Tensor out = empty(ir->shape, x->dtype);
+  int64_t R = k == 0 ? 0 : ir->numel() / k;
+  dispatch_dtype(x->dtype, [&](auto z) {
+    using T = decltype(z);
+    const T* xp = xr->data<T>();
+    const int64_t* ip = ir->data<int64_t>();
+    T* op = out->data<T>();
+    for (int64_t r = 0; r < R; ++r)
+      for (int64_t j = 0; j < k; ++j) op[r * k + j] = xp[r * n + ip[r * k + j]];
+  });
+  Tensor result = from_rows(out, x->dim(), d);
+  record("GatherBackward0", {x}, {result}, [&] {
+    return [idx, d, shape = x->shape](const Grads& g) -> Grads { return {scatter_add_along(g[0], idx, d, shape)}; };
+  });
+  return result;
+}
+
+// zeros(shape) with g added at idx along d (the adjoint of take_along). Backward: gather.
+Tensor scatter_add_along(const Tensor& g, const Tensor& idx, int64_t d, const Shape& shape) {
+  Tensor gr = rows_of(g, d, g->dtype), ir = rows_of(idx, d, DType::Int64);
+  int64_t n = shape[d], k = idx->shape[d];
+  Shape rshape = gr->shape;
+  rshape.back() = n;
+  Tensor out = zeros(rshape, g->dtype);
+  int64_t R = k == 0 ? 0 : ir->numel() / k;
+  dispatch_dtype(g->dtype, [&](auto z) {
+    using T = decltype(z);
+    const T* gp = gr->data<T>();
+    const int64_t* ip = ir->data<int64_t>();
+    T* op = out->data<T>();
+    for (int64_t r = 0; r < R; ++r)
+      for (int64_t j = 0; j < k; ++j) op[r * n + ip[r * k + j]] += gp[r * k + j];
+  });
+  Tensor result = from_rows(out, static_cast<int64_t>(shape.size()), d);
+  record("ScatterAddBackward0", {g}, {result}, [&] {
+    return [idx, d](const Grads& gg) -> Grads { return {take_along(gg[0], idx, d)}; };
+  });
+  return result;
+}
+
+// Runs f on x viewed as 1-D when x is 0-d (torch treats a 0-d tensor as one element along dim 0).
+template <typename F>
+std::pair<Tensor, Tensor> on_1d(const Tensor& x, F f) {
+  if (x->dim() > 0) return f(x);
+  auto [v, i] = f(reshape(x, {1}));
+  return {reshape(v, {}), i ? reshape(i, {}) : i};
+}
+
+}  // namespace
+
+std::pair<Tensor, Tensor> sort(const Tensor& x, int64_t dim, bool descending, bool /*stable*/) {
+  int64_t d = wrap_dim(dim, x->dim(), "sort");
+  return on_1d(x, [&](const Tensor& t) -> std::pair<Tensor, Tensor> {
+    Tensor idx = row_indices(t, d, t->shape[d], descending, Pick::FirstK);
+    return {take_along(t, idx, d), idx};
+  });
+}
+
+Tensor argsort(const Tensor& x, int64_t dim, bool descending, bool stable) {
+  return sort(detach(x), dim, descending, stable).second;
+}
+
+std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest, bool /*sorted*/) {
+  int64_t d = wrap_dim(dim, x->dim(), "topk");
+  int64_t n = x->dim() == 0 ? 1 : x->shape[d];
+  TG_CHECK(k >= 0 && k <= n, RuntimeError, "topk: selected index k out of range (k = ", k, ", dim ", d,
+           " of input shape ", shape_str(x->shape), " has size ", n, ")");
+  if (x->dim() == 0) k = 1;  // torch returns the element itself for k = 0 too
+  return on_1d(x, [&](const Tensor& t) -> std::pair<Tensor, Tensor> {
+    Tensor idx = row_indices(t, d, k, largest, Pick::FirstK);
+    return {take_along(t, idx, d), idx};
+  });
+}
+
+std::pair<Tensor, Tensor> kthvalue(const Tensor& x, int64_t k, int64_t dim, bool keepdim) {
+  int64_t d = wrap_dim(dim, x->dim(), "kthvalue");
+  int64_t n = x->dim() == 0 ? 1 : x->shape[d];
+  TG_CHECK(k >= 1 && k <= n, RuntimeError, "kthvalue(): selected number k out of range for dimension ", d,
+           " (k = ", k, ", input shape ", shape_str(x->shape), ")");
+  return on_1d(x, [&](const Tensor& t) -> std::pair<Tensor, Tensor> {
+    Tensor idx = slice(row_indices(t, d, k, false, Pick::FirstK), d, k - 1, k, 1);
+    Tensor v = take_along(t, idx, d);
+    if (!keepdim) return {squeeze(v, d), squeeze(idx, d)};
+    return {v, idx};
+  });
+}
+
+std::pair<Tensor, Tensor> median_dim(const Tensor& x, int64_t dim, bool keepdim) {
+  int64_t d = wrap_dim(dim, x->dim(), "median");
+  TG_CHECK(x->dim() == 0 || x->shape[d] > 0, IndexError, "median(): Expected reduction dim ", d,
+           " to have non-zero size (input shape ", shape_str(x->shape), ")");
+  return on_1d(x, [&](const Tensor& t) -> std::pair<Tensor, Tensor> {
+    Tensor idx = row_indices(t, d, 1, false, Pick::Median);
+    Tensor v = take_along(t, idx, d);
+    if (!keepdim) return {squeeze(v, d), squeeze(idx, d)};
+    return {v, idx};
+  });
+}
+
+// median of all elements (lower median; NaN if any). Like torch, the gradient is shared evenly by
+// the elements equal to the result (the NaNs, when it is NaN).
+Tensor median_all(const Tensor& x) {
+  if (x->numel() == 0) return full({}, Scalar(NAN), x->dtype);
+  Tensor out;
+  {
+    GradModeGuard off(false);
+    out = median_dim(reshape(x, {-1}), 0, false).first;
+  }
+  record("MedianBackward0", {x}, {out}, [&] {
+    return [sx = save(x), so = save_output(out)](const Grads& g) -> Grads {
+      Tensor xv = detach(sx.get()), m = detach(so.get());
+      Tensor hit = is_floating(m->dtype) && std::isnan(*contiguous(to_dtype(m, DType::Float64))->data<double>())
+                       ? isnan(xv) : compare(BinaryOp::Eq, xv, m);
+      Tensor w = to_dtype(hit, g[0]->dtype);
+      return {div(mul(g[0], w), sum(w, {}, false))};
+    };
+  });
+  return out;
+}
+
+}  // namespace tg
