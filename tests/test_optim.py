@@ -160,7 +160,9 @@ def test_quadratic_trajectory_matches_torch(name, data):
     dtype = data.draw(st.sampled_from(sorted(DTYPES)), label="dtype")
     seed = data.draw(st.integers(0, 2**31 - 1), label="seed")
     problem = _quadratic_problem(np.random.default_rng(seed), shape, dtype)
-    _run_both(name, kwargs, *problem, dtype)
+    # float32: both optimizers get torch's gradients (tg's are checked against them first), so
+    # last-bit differences in the gradient cannot be amplified over 50 steps.
+    _run_both(name, kwargs, *problem, dtype, same_grads=dtype == "float32")
 
 
 @pytest.mark.parametrize("name", sorted(STRATEGIES))
