@@ -40,7 +40,7 @@ struct KernelSet {
 };
 
 // Largest register tile over all kernel sets (sizes the driver's edge-tile buffer).
-constexpr int kMaxTile = 16 * 32;
+constexpr int kMaxTile = 6 * 64;
 
 extern const KernelSet<float> kBaselineF32, kAvx2F32, kAvx512F32;
 extern const KernelSet<double> kBaselineF64, kAvx2F64, kAvx512F64;
