@@ -20,8 +20,8 @@
 // its rectangle with its own thread_local packing buffers, so there is no shared
 // mutable state and no synchronisation.
 //
-// Problems that are tiny or vector-shaped (M == 1 or N == 1) skip packing entirely
-// and use the ISA's small_gemm, which works directly on the operands.
+// Problems with one or two rows, or one column, have (almost) no operand reuse: they
+// skip packing and use the ISA's small_gemm, which works directly on the operands.
 #include "tg/gemm.h"
 
 #include <algorithm>
@@ -36,8 +36,9 @@ namespace tg::kernels {
 namespace {
 using gemm_detail::KernelSet;
 
-// Below this many multiply-adds a problem goes to small_gemm (packing would dominate).
-constexpr int64_t kSmallVolume = 32 * 32 * 32;
+// Up to this many rows of C, small_gemm streams op(B) directly (once per row), which
+// beats packing it. Below that the packed path wins even for 3x3 problems.
+constexpr int64_t kSmallMaxRows = 2;
 // Multiply-adds each extra thread must get before it is worth waking up.
 constexpr int64_t kPackedWorkPerThread = 1 << 20;
 constexpr int64_t kSmallWorkPerThread = 1 << 17;
@@ -194,11 +195,10 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
   if (M == 1 && ta && lda == 1) ta = false;
   if (N == 1 && !tb && ldb == 1) tb = true, ldb = K;
   const KernelSet<T>& ks = kernels<T>();
-  const int64_t volume = M * N * K;
-  if (M == 1 || N == 1 || volume <= kSmallVolume)
+  if (M <= kSmallMaxRows || N == 1)
     return parallel_small_gemm(ks, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   const int threads = static_cast<int>(std::clamp<int64_t>(
-      volume / kPackedWorkPerThread, 1, std::max(1, get_num_threads())));
+      M * N * K / kPackedWorkPerThread, 1, std::max(1, get_num_threads())));
   if (threads == 1) return packed_gemm(ks, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   parallel_packed_gemm(ks, threads, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }

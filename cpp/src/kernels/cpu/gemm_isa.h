@@ -55,13 +55,19 @@ TG_ISA_TARGET void pack_b(bool trans, const T* B, int64_t ldb, int64_t k, int64_
         T* d = dst + p * NR;
         for (int j = 0; j < NR; ++j) d[j] = j < cols ? src[j] : T(0);
       }
-    } else {  // op(B)(p, j) = B[j*ldb + p]: walk each stored row contiguously
-      for (int j = 0; j < NR; ++j) {
-        if (j < cols) {
-          const T* src = B + (j0 + j) * ldb;
-          for (int64_t p = 0; p < k; ++p) dst[p * NR + j] = src[p];
-        } else {
-          for (int64_t p = 0; p < k; ++p) dst[p * NR + j] = T(0);
+    } else {
+      // op(B)(p, j) = B[j*ldb + p]: a transpose. Blocks of kP values of p keep the
+      // kP destination rows in L1 while each stored row is read contiguously.
+      constexpr int64_t kP = 16;
+      for (int64_t p0 = 0; p0 < k; p0 += kP) {
+        const int64_t np = std::min(kP, k - p0);
+        T* d = dst + p0 * NR;
+        for (int j = 0; j < NR; ++j) {
+          const T* src = B + (j0 + j) * ldb + p0;
+          if (j < cols)
+            for (int64_t p = 0; p < np; ++p) d[p * NR + j] = src[p];
+          else
+            for (int64_t p = 0; p < np; ++p) d[p * NR + j] = T(0);
         }
       }
     }
@@ -115,7 +121,7 @@ TG_ISA_TARGET void micro_kernel(int64_t k, const typename V::T* __restrict a,
 // No packing: the loops are ordered so the innermost one runs over contiguous memory
 // and auto-vectorizes for this TU's ISA.
 
-// sum_p a[p] * b[p] with kLanes independent partial sums (vectorizable without
+// sum_p a[p] * b[p] with 128 bytes of independent partial sums (vectorizable without
 // reassociating a single accumulator).
 template <typename T>
 TG_ISA_TARGET T dot(const T* __restrict a, const T* __restrict b, int64_t k) {
@@ -130,31 +136,62 @@ TG_ISA_TARGET T dot(const T* __restrict a, const T* __restrict b, int64_t k) {
   return s;
 }
 
+// c[0:n] = beta * c + sum_p alpha * a[p*a_stride] * b[p*ldb + 0:n], four rows of b
+// per pass so each load/store of c serves four FMAs.
+template <typename T>
+TG_ISA_TARGET void axpy_rows(int64_t n, int64_t k, T alpha, const T* a, int64_t a_stride,
+                             const T* __restrict b, int64_t ldb, T beta, T* __restrict c) {
+  if (beta == 0) std::fill(c, c + n, T(0));
+  else if (beta != 1)
+    for (int64_t j = 0; j < n; ++j) c[j] *= beta;
+  int64_t p = 0;
+  for (; p + 4 <= k; p += 4) {
+    const T a0 = alpha * a[p * a_stride], a1 = alpha * a[(p + 1) * a_stride];
+    const T a2 = alpha * a[(p + 2) * a_stride], a3 = alpha * a[(p + 3) * a_stride];
+    const T *b0 = b + p * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+    for (int64_t j = 0; j < n; ++j) c[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+  }
+  for (; p < k; ++p) {
+    const T ap = alpha * a[p * a_stride];
+    const T* bp = b + p * ldb;
+    for (int64_t j = 0; j < n; ++j) c[j] += ap * bp[j];
+  }
+}
+
+// Direct GEMM for tiny or vector-shaped problems (see gemm.cpp for when it is used).
 template <typename T>
 TG_ISA_TARGET void small_gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha,
                               const T* A, int64_t lda, const T* B, int64_t ldb, T beta,
                               T* C, int64_t ldc) {
+  std::vector<T> tmp;
+  if (!tb && N == 1) {  // a strided column of B: gather it, then use the tb layouts
+    tmp.resize(K);
+    for (int64_t p = 0; p < K; ++p) tmp[p] = B[p * ldb];
+    B = tmp.data(), ldb = K, tb = true;
+  }
   if (!tb) {
     // Rows of op(B) are contiguous: C(i,:) = beta*C(i,:) + sum_p alpha*A(i,p) * B(p,:),
-    // in column chunks that stay in L1 while all K rows of B stream past.
-    constexpr int64_t kChunk = 2048;
+    // in column chunks of C that stay in L1 while the rows of B stream past.
+    constexpr int64_t kChunk = 16384 / sizeof(T);
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j0 = 0; j0 < N; j0 += kChunk)
+        axpy_rows(std::min(kChunk, N - j0), K, alpha, ta ? A + i : A + i * lda,
+                  ta ? lda : 1, B + j0, ldb, beta, C + i * ldc + j0);
+    return;
+  }
+  if (ta && N == 1) {
+    // One column, A stored K x M: C(:,0) = sum_p B(p,0) * A[p, :] accumulated
+    // contiguously in acc (C's column may be strided), then scaled into C.
+    std::vector<T> acc(M);
+    axpy_rows(M, K, T(1), B, 1, A, lda, T(0), acc.data());
     for (int64_t i = 0; i < M; ++i) {
-      for (int64_t j0 = 0; j0 < N; j0 += kChunk) {
-        const int64_t n = std::min(kChunk, N - j0);
-        T* __restrict c = C + i * ldc + j0;
-        if (beta == 0) std::fill(c, c + n, T(0));
-        else if (beta != 1)
-          for (int64_t j = 0; j < n; ++j) c[j] *= beta;
-        for (int64_t p = 0; p < K; ++p) {
-          const T a = alpha * (ta ? A[p * lda + i] : A[i * lda + p]);
-          const T* __restrict b = B + p * ldb + j0;
-          for (int64_t j = 0; j < n; ++j) c[j] += a * b[j];
-        }
-      }
+      T& c = C[i * ldc];
+      c = alpha * acc[i] + (beta == 0 ? T(0) : beta * c);
     }
     return;
   }
-  // op(B) columns are contiguous: dot products, with op(A) rows gathered when strided.
+  // Columns of op(B) are contiguous: dot products against rows of op(A), gathering a
+  // row first when A is stored transposed.
   std::vector<T> row(ta ? K : 0);
   for (int64_t i = 0; i < M; ++i) {
     const T* a = A + i * lda;
