@@ -10,11 +10,11 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <limits>
 #include <random>
 #include <string>
@@ -26,9 +26,28 @@
 
 namespace {
 
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+// CPU seconds used by the calling thread.
+double thread_cpu_now() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+// Median seconds per call over `trials` batches of `reps` calls, timed by the calling
+// thread's CPU time. The machine is shared with other processes (wall time there is
+// mostly other jobs' time slices); the calling thread takes part in all the work of a
+// call and spins while waiting for workers, so its CPU time tracks the wall time the
+// call would take on its own.
+template <typename F>
+double cpu_seconds(const F& call, int reps, int trials = 7) {
+  std::vector<double> times;
+  for (int t = 0; t < trials; ++t) {
+    const double c = thread_cpu_now();
+    for (int r = 0; r < reps; ++r) call();
+    times.push_back((thread_cpu_now() - c) / reps);
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
 }
 
 // ---- correctness ---------------------------------------------------------------
@@ -168,46 +187,44 @@ int check_all(const char* self) {
 
 // Core clock from a chain of dependent 1-cycle integer adds (8 per iteration).
 double measure_clock_ghz() {
-  const int64_t iters = 100000000;
-  double best = 1e30;
-  for (int rep = 0; rep < 5; ++rep) {
-    int64_t x = 0, n = iters;
-    const double t0 = now();
-    asm volatile(
-        "1:\n\t"
-        "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
-        "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
-        "dec %1\n\tjnz 1b"
-        : "+r"(x), "+r"(n));
-    best = std::min(best, now() - t0);
-  }
-  return 8.0 * iters / best / 1e9;
+  const int64_t iters = 20000000;
+  const double t = cpu_seconds(
+      [&] {
+        int64_t x = 0, n = iters;
+        asm volatile(
+            "1:\n\t"
+            "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
+            "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
+            "dec %1\n\tjnz 1b"
+            : "+r"(x), "+r"(n));
+      },
+      1);
+  return 8.0 * iters / t / 1e9;
 }
 
-// Achieved single-core FMA throughput (flops/cycle) with 16 independent accumulators.
-__attribute__((target("avx512f"))) double measure_fma_flops_per_cycle(double ghz) {
-  const int64_t iters = 20000000;
+// 16 independent chains of iters AVX-512 FMAs each; sink keeps them observable.
+__attribute__((target("avx512f"))) void fma_chains(int64_t iters, float* sink) {
   __m512 acc[16];
-  for (int i = 0; i < 16; ++i) acc[i] = _mm512_set1_ps(1.0f + i);  // 16 distinct chains
+  for (int i = 0; i < 16; ++i) acc[i] = _mm512_set1_ps(1.0f + i);  // distinct chains
   const __m512 m = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
-  double best = 1e30;
-  for (int rep = 0; rep < 5; ++rep) {
-    const double t0 = now();
-    for (int64_t i = 0; i < iters; ++i)
+  for (int64_t i = 0; i < iters; ++i)
 #pragma GCC unroll 16
-      for (auto& a : acc) a = _mm512_fmadd_ps(a, m, b);
-    best = std::min(best, now() - t0);
-  }
-  alignas(64) float sink[16];
+    for (auto& a : acc) a = _mm512_fmadd_ps(a, m, b);
   for (int i = 1; i < 16; ++i) acc[0] = _mm512_add_ps(acc[0], acc[i]);
-  _mm512_store_ps(sink, acc[0]);
-  if (sink[0] == 42) std::printf(" ");  // keeps the chains observable
-  return 16.0 * 16 * 2 * iters / best / (ghz * 1e9);
+  _mm512_storeu_ps(sink, acc[0]);
+}
+
+// Achieved single-core FMA throughput in flops/cycle.
+double measure_fma_flops_per_cycle(double ghz) {
+  const int64_t iters = 5000000;
+  float sink[16];
+  const double t = cpu_seconds([&] { fma_chains(iters, sink); }, 1);
+  return 16.0 * 16 * 2 * iters / t / (ghz * 1e9);
 }
 
 // ---- benchmark -----------------------------------------------------------------
 
-// Median GFLOP/s of C = A B (n x n, no transposes) over several timed batches.
+// GFLOP/s of C = A B (n x n, no transposes): median over ~20 ms batches.
 template <typename T>
 double bench_square(int64_t n) {
   std::vector<T> A(n * n), B(n * n), C(n * n);
@@ -219,17 +236,9 @@ double bench_square(int64_t n) {
     tg::kernels::gemm(false, false, n, n, n, T(1), A.data(), n, B.data(), n, T(0), C.data(), n);
   };
   call();
-  const double t0 = now();
-  call();
-  const int reps = std::max(1, int(0.05 / std::max(now() - t0, 1e-9)));  // ~50 ms batches
-  std::vector<double> rates;
-  for (int trial = 0; trial < 7; ++trial) {
-    const double s = now();
-    for (int r = 0; r < reps; ++r) call();
-    rates.push_back(2.0 * n * n * n * reps / (now() - s) / 1e9);
-  }
-  std::nth_element(rates.begin(), rates.begin() + 3, rates.end());
-  return rates[3];
+  const double once = cpu_seconds(call, 1, 3);
+  const int reps = std::max(1, int(0.02 / once));
+  return 2.0 * n * n * n / cpu_seconds(call, reps) / 1e9;
 }
 
 int bench() {
@@ -243,6 +252,7 @@ int bench() {
   }
   std::printf("peak per core (16 f32 lanes x 2 FMA units x 2 flops x clock): f32 %.1f, "
               "f64 %.1f GFLOP/s\n", 64 * ghz, 32 * ghz);
+  std::printf("GFLOP/s, C = A B, median of 7 batches (calling-thread CPU time)\n");
   std::printf("%6s %8s %8s %8s %8s\n", "n", "f32 1T", "f32 2T", "f64 1T", "f64 2T");
   for (int64_t n : {64, 256, 1024, 2048}) {
     double r[4];
@@ -259,6 +269,7 @@ int bench() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "check") return check_all(argv[0]);
   if (mode == "check-level") return check_level() ? 1 : 0;
