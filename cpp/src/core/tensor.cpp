@@ -57,6 +57,7 @@ int64_t TensorImpl::numel() const {
 }
 
 bool TensorImpl::is_contiguous() const {
+  if (numel() == 0) return true;  // nothing to lay out, as torch
   int64_t expected = 1;
   for (int64_t d = dim() - 1; d >= 0; --d) {
     if (shape[d] == 1) continue;
