@@ -21,8 +21,9 @@ The header is ``{"format": "tinygrad_ext.save", "root": NODE}`` where a NODE is 
   (written with a '.' or exponent, so 1.0 stays a float and 1 stays an int);
 - ``{"t": "float", "v": "inf" | "-inf" | "nan"}`` for non-finite floats;
 - ``{"t": "list" | "tuple", "items": [NODE, ...]}``;
-- ``{"t": "dict" | "odict", "items": [[KEY, NODE], ...]}`` with KEY a JSON string or integer
-  ("odict" loads as collections.OrderedDict, as Module.state_dict() returns);
+- ``{"t": "dict" | "odict" | "counter", "items": [[KEY, NODE], ...]}`` with KEY a JSON string or
+  integer ("odict" loads as collections.OrderedDict, as Module.state_dict() returns; "counter"
+  as collections.Counter, as MultiStepLR keeps its milestones);
 - ``{"t": "tensor", "dtype": "float32" | "float64" | "int64" | "bool", "shape": [int, ...],
   "offset": int, "nbytes": int, "requires_grad": bool, "parameter": bool}`` where offset is
   relative to the data section and nbytes == prod(shape) * itemsize.
@@ -41,7 +42,7 @@ import math
 import os
 import struct
 import tempfile
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 import numpy as np
 
@@ -98,7 +99,8 @@ class _Encoder:
             return {"t": "float", "v": "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")}
         if isinstance(obj, Tensor):
             return self._tensor(obj)
-        kind = {list: "list", tuple: "tuple", dict: "dict", OrderedDict: "odict"}.get(type(obj))
+        kind = {list: "list", tuple: "tuple", dict: "dict", OrderedDict: "odict",
+                Counter: "counter"}.get(type(obj))
         if kind is None:
             from ._tensor import Size
             if type(obj) is Size:
@@ -106,7 +108,7 @@ class _Encoder:
         if kind is None:
             raise TypeError(f"tg.save: cannot save an object of type "
                             f"{type(obj).__module__}.{type(obj).__qualname__} at {path}; "
-                            "supported: dict, OrderedDict, list, tuple, None, bool, int, float, "
+                            "supported: dict, OrderedDict, Counter, list, tuple, None, bool, int, float, "
                             "str and tg.Tensor")
         if id(obj) in self.active:
             raise ValueError(f"tg.save: the object contains itself (a reference cycle) at {path}")
@@ -129,7 +131,7 @@ class _Encoder:
     def _tensor(self, t):
         from .nn.parameter import Parameter
         name = _dtype_name(t)
-        arr = np.ascontiguousarray(t.detach().numpy(), dtype=_NP_DTYPES[name])
+        arr = np.asarray(t.detach().numpy(), dtype=_NP_DTYPES[name], order="C")  # keeps 0-d
         self.size += _pad(self.size)
         node = {"t": "tensor", "dtype": name, "shape": [int(s) for s in arr.shape],
                 "offset": self.size, "nbytes": int(arr.nbytes),
@@ -214,7 +216,10 @@ def _read_exact(f, n, what):
 def _read(f):
     remaining = _remaining(f)
     prefix = f.read(_PREFIX.size)
-    if prefix and len(prefix) < len(MAGIC) and MAGIC.startswith(prefix):
+    if not prefix:
+        raise SerializationError("tg.load: file is empty (or the stream is at its end): "
+                                 "no tinygrad_ext save data to read")
+    if len(prefix) < len(MAGIC) and MAGIC.startswith(prefix):
         raise SerializationError(f"tg.load: file is truncated: {len(prefix)} bytes, shorter "
                                  "than the magic header")
     if prefix[:len(MAGIC)] != MAGIC:
@@ -281,14 +286,14 @@ class _Decoder:
         if kind == "tensor":
             return self._tensor(node, path)
         items = node.get("items")
-        if kind not in ("list", "tuple", "dict", "odict"):
+        if kind not in ("list", "tuple", "dict", "odict", "counter"):
             self.fail(path, f"unknown node type {kind!r}")
         if not isinstance(items, list):
             self.fail(path, f"{kind} node without an items list")
         if kind in ("list", "tuple"):
             out = [self.decode(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(items)]
             return out if kind == "list" else tuple(out)
-        out = OrderedDict() if kind == "odict" else {}
+        out = {"dict": dict, "odict": OrderedDict, "counter": Counter}[kind]()
         for item in items:
             if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], (str, int))
                     and not isinstance(item[0], bool)):
@@ -314,20 +319,35 @@ class _Decoder:
         if offset + nbytes > len(self.data):
             self.fail(path, f"tensor bytes [{offset}, {offset + nbytes}) lie outside the "
                             f"{len(self.data)}-byte data section")
-        raw = self.data[offset:offset + nbytes]
-        if name == "bool":
-            arr = np.frombuffer(raw, dtype=np.uint8) != 0
-        else:
-            arr = np.frombuffer(raw, dtype=dt).astype(dt.newbyteorder("="), copy=True)
-        from . import from_numpy
-        t = from_numpy(arr.reshape(shape))
-        requires_grad = node.get("requires_grad", False)
+        requires_grad, parameter = node.get("requires_grad", False), node.get("parameter", False)
         if type(requires_grad) is not bool or (requires_grad and name not in ("float32", "float64")):
             self.fail(path, f"bad requires_grad {requires_grad!r} for a {name} tensor")
-        if node.get("parameter", False) is True:
+        if type(parameter) is not bool:
+            self.fail(path, f"bad parameter flag {parameter!r}")
+        t = self._build(name, shape, self.data[offset:offset + nbytes])
+        if parameter:
             from .nn.parameter import Parameter
             return Parameter(t, requires_grad)
         return t.requires_grad_(True) if requires_grad else t
+
+
+    @staticmethod
+    def _build(name, shape, raw):
+        """A fresh tensor (owning a copy of raw) of the given dtype name and shape."""
+        from . import empty, from_numpy
+        if math.prod(shape) == 0:
+            return empty(shape, dtype=_TG_DTYPES()[name])
+        if name == "bool":
+            arr = np.frombuffer(raw, dtype=np.uint8) != 0
+        else:
+            dt = _NP_DTYPES[name]
+            arr = np.frombuffer(raw, dtype=dt).astype(dt.newbyteorder("="), copy=True)
+        return from_numpy(arr.reshape(shape))
+
+
+def _TG_DTYPES():
+    from . import bool as tg_bool, float32, float64, int64
+    return {"float32": float32, "float64": float64, "int64": int64, "bool": tg_bool}
 
 
 def load(f, map_location=None, *, weights_only=True):
