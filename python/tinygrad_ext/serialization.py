@@ -108,8 +108,8 @@ class _Encoder:
         if kind is None:
             raise TypeError(f"tg.save: cannot save an object of type "
                             f"{type(obj).__module__}.{type(obj).__qualname__} at {path}; "
-                            "supported: dict, OrderedDict, Counter, list, tuple, None, bool, int, float, "
-                            "str and tg.Tensor")
+                            "supported: dict, OrderedDict, Counter, list, tuple, None, bool, "
+                            "int, float, str and tg.Tensor")
         if id(obj) in self.active:
             raise ValueError(f"tg.save: the object contains itself (a reference cycle) at {path}")
         self.active.add(id(obj))
@@ -180,7 +180,8 @@ def save(obj, f):
             raise
         return
     if not hasattr(f, "write"):
-        raise TypeError(f"tg.save: f must be a path or a binary file object, got {type(f).__name__}")
+        raise TypeError(f"tg.save: f must be a path or a binary file object, got "
+                        f"{type(f).__name__}")
     if isinstance(f, io.TextIOBase):
         raise TypeError("tg.save: f must be opened in binary mode ('wb'), not text mode")
     _write(obj, f)
@@ -320,7 +321,7 @@ class _Decoder:
             self.fail(path, f"tensor bytes [{offset}, {offset + nbytes}) lie outside the "
                             f"{len(self.data)}-byte data section")
         requires_grad, parameter = node.get("requires_grad", False), node.get("parameter", False)
-        if type(requires_grad) is not bool or (requires_grad and name not in ("float32", "float64")):
+        if type(requires_grad) is not bool or (requires_grad and name in ("int64", "bool")):
             self.fail(path, f"bad requires_grad {requires_grad!r} for a {name} tensor")
         if type(parameter) is not bool:
             self.fail(path, f"bad parameter flag {parameter!r}")
@@ -336,7 +337,7 @@ class _Decoder:
         """A fresh tensor (owning a copy of raw) of the given dtype name and shape."""
         from . import empty, from_numpy
         if math.prod(shape) == 0:
-            return empty(shape, dtype=_TG_DTYPES()[name])
+            return empty(shape, dtype=_tg_dtype(name))
         if name == "bool":
             arr = np.frombuffer(raw, dtype=np.uint8) != 0
         else:
@@ -345,9 +346,9 @@ class _Decoder:
         return from_numpy(arr.reshape(shape))
 
 
-def _TG_DTYPES():
+def _tg_dtype(name):
     from . import bool as tg_bool, float32, float64, int64
-    return {"float32": float32, "float64": float64, "int64": int64, "bool": tg_bool}
+    return {"float32": float32, "float64": float64, "int64": int64, "bool": tg_bool}[name]
 
 
 def load(f, map_location=None, *, weights_only=True):
