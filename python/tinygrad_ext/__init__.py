@@ -76,3 +76,4 @@ __version__ = "0.1.0"
 
 # Data loading (tg.utils.data as torch.utils.data; tg.datasets / tg.transforms as torchvision's).
 from . import utils, datasets, transforms  # noqa: E402
+from .serialization import SerializationError, load, save  # noqa: E402  (tg.save / tg.load)
