@@ -1,15 +1,12 @@
 # Benchmark suite: tinygrad_ext vs PyTorch in one process, interleaved, medians, ratio tg/torch; machine limits.
 import argparse
 import json
-import os
 import statistics
-import sys
 import time
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
 import tinygrad_ext as tg  # noqa: E402
 
 

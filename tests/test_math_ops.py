@@ -1,6 +1,5 @@
 """Elementwise math, logical ops, binary/ternary math and small linear algebra vs PyTorch and
 finite differences (hypothesis for shapes, broadcasting and non-contiguous inputs)."""
-import math
 
 import numpy as np
 import pytest

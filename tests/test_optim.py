@@ -1,5 +1,4 @@
 # tg.optim against torch.optim: trajectories, param groups, state_dict round trips and errors.
-import copy
 
 import numpy as np
 import pytest

@@ -1,7 +1,6 @@
 """Python-side Tensor methods: printing, conversions, iteration, backward and max/min forms."""
 import collections
 
-import numpy as np
 
 from . import _C
 from ._C import Tensor
@@ -62,7 +61,7 @@ def _iter(self):
 
 def _bool(self):
     if self.numel() != 1:
-        raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
     return bool(_item(self))
 
 

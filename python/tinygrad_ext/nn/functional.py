@@ -1,5 +1,4 @@
 """nn.functional: activations, softmax, losses, linear, dropout, embedding, one_hot, pad, normalize."""
-import math
 import warnings
 
 import tinygrad_ext as tg

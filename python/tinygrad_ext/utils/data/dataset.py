@@ -1,7 +1,6 @@
 # Dataset classes (map-style and iterable), TensorDataset, Subset, ConcatDataset, random_split.
 import bisect
 import math
-import numbers
 import warnings
 
 import tinygrad_ext as tg
