@@ -186,8 +186,10 @@ def train_epoch(net, train_iter, loss, updater, quick=False):
     return metric[0] / metric[2], metric[1] / metric[2]
 
 
-def train(net, train_iter, test_iter, loss, num_epochs, updater, path, quick=False):
-    """d2l's train_ch3: prints each epoch and redraws the PNG at path. Returns the last metrics."""
+def train(net, train_iter, test_iter, loss, num_epochs, updater, path, quick=False, scheduler=None):
+    """d2l's train_ch3: prints each epoch and redraws the PNG at path. Returns the last metrics.
+
+    A learning-rate scheduler, when given, steps once per epoch."""
     animator = Animator(path, xlabel="epoch", xlim=[1, num_epochs], ylim=[0.3, 0.95],
                         legend=["train loss", "train acc", "test acc"])
     timer = Timer()
@@ -196,6 +198,8 @@ def train(net, train_iter, test_iter, loss, num_epochs, updater, path, quick=Fal
         train_loss, train_acc = train_epoch(net, train_iter, loss, updater, quick)
         test_acc = evaluate_accuracy(net, test_iter)
         timer.stop()
+        if scheduler is not None:
+            scheduler.step()
         animator.add(epoch + 1, (train_loss, train_acc, test_acc))
         print(f"epoch {epoch + 1}: train loss {train_loss:.4f}, train acc {train_acc:.3f}, "
               f"test acc {test_acc:.3f} ({timer.times[-1]:.1f} s)")
