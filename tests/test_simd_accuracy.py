@@ -1,4 +1,4 @@
-# Accuracy of the SIMD float32 exp/log/tanh/sigmoid and sum kernels at every CPU level (TG_CPU_LEVEL).
+# Accuracy of the SIMD float32 exp/log/tanh/sigmoid (float64 exp/sigmoid) and sum kernels at every CPU level (TG_CPU_LEVEL).
 import os
 import subprocess
 import sys
@@ -22,6 +22,9 @@ for fn in %r:
     out[fn] = getattr(tg, fn)(t).numpy()
     # a strided (non-contiguous) view takes the scalar path; it must agree too
     out[fn + "_strided"] = getattr(tg, fn)(t[::3]).numpy()
+x64 = np.load(sys.argv[3])
+for fn in ["exp", "sigmoid"]:
+    out[fn + "_f64"] = getattr(tg, fn)(tg.from_numpy(x64)).numpy()
 rng = np.random.default_rng(0)
 big = rng.random(10_000_000, dtype=np.float32)
 out["big"] = big
@@ -50,18 +53,30 @@ def sweep():
     return np.concatenate([every, *grids, special, near.astype(np.float32)])
 
 
+def sweep64():
+    """float64 inputs for exp/sigmoid: dense grids over the whole finite range and the thresholds."""
+    t = [709.782712893384, 709.7827128933841, -708.3964185322641, -745.1332191019411, -745.1332191019412]
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 2.2250738585072014e-308, *t])
+    return np.concatenate([np.linspace(-760, 720, 1_000_001), np.linspace(-2, 2, 200_001), special,
+                           np.nextafter(special, np.inf), np.nextafter(special, -np.inf)])
+
+
 def run_level(level, tmp_path):
     x = sweep()
-    src, dst = tmp_path / "x.npy", tmp_path / f"out_{level}.npz"
+    src, dst, src64 = tmp_path / "x.npy", tmp_path / f"out_{level}.npz", tmp_path / "x64.npy"
     np.save(src, x)
+    np.save(src64, sweep64())
     env = dict(os.environ, TG_CPU_LEVEL=level, PYTHONPATH=os.path.join(ROOT, "python"), OMP_NUM_THREADS="1")
-    subprocess.run([sys.executable, "-c", CHILD, str(src), str(dst)], check=True, env=env, timeout=120)
+    subprocess.run([sys.executable, "-c", CHILD, str(src), str(dst), str(src64)], check=True, env=env, timeout=120)
     return x, dict(np.load(dst))
 
 
 def ulp_distance(a, b):
-    """Distance in units in the last place between float32 arrays (the bit patterns as ordered integers)."""
+    """Distance in units in the last place between float32 (or float64) arrays: bit patterns as ordered ints."""
     def ordered(v):
+        if v.dtype == np.float64:
+            i = v.view(np.int64)
+            return np.where(i < 0, -(i & 0x7FFFFFFFFFFFFFFF), i)
         i = v.view(np.int32).astype(np.int64)
         return np.where(i < 0, -(i & 0x7FFFFFFF), i)
     return np.abs(ordered(a) - ordered(b))
@@ -111,6 +126,27 @@ def test_baseline_is_close_to_float64_reference(results):
     for fn, r in refs.items():
         ok = ~np.isnan(r) & (np.abs(x) < 80 if fn == "sigmoid" else True)  # sigmoid in float underflows earlier
         assert ulp_distance(out[fn][ok], r[ok]).max() <= 2, fn
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("fn", ["exp", "sigmoid"])
+def test_float64_within_2_ulp(results, level, fn):
+    _, out = results[level]
+    if str(out["level"]) != level:
+        pytest.skip(f"this CPU cannot run level {level!r} (ran {out['level']})")
+    x = sweep64()
+    ref = results["baseline"][1][fn + "_f64"]  # libm in float64
+    if fn == "sigmoid":  # as for float32: the correctly rounded value (long double) where e^-x is finite
+        xl = x.astype(np.longdouble)
+        with np.errstate(all="ignore"):
+            true = (1 / (1 + np.exp(-xl))).astype(np.float64)
+        ref = np.where(x > -709.0, true, ref)
+    got = out[fn + "_f64"]
+    assert np.array_equal(np.isnan(ref), np.isnan(got))
+    ok = ~np.isnan(ref)
+    d = ulp_distance(got[ok], ref[ok])
+    assert d.max() <= 2, f"{fn} f64 at {level}: {d.max()} ulp at x={x[ok][int(np.argmax(d))]!r}"
+    assert np.array_equal(np.signbit(got[ok & (ref == 0)]), np.signbit(ref[ok & (ref == 0)]))
 
 
 @pytest.mark.parametrize("level", LEVELS)

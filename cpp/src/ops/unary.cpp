@@ -24,7 +24,7 @@ void run(const Tensor& out, const Tensor& in, F f) {
   kernels::unary_loop<T, T>(out, in, f);
 }
 
-// Contiguous float32 exp/log/tanh/sigmoid go to the SIMD kernels when the CPU level has them.
+// Contiguous float32 exp/log/tanh/sigmoid (float64: exp/sigmoid) go to the SIMD kernels when the CPU level has them.
 template <typename T>
 bool try_vmath(kernels::vmath::Fn fn, const Tensor& out, const Tensor& in) {
   if constexpr (std::is_same_v<T, float>) {
@@ -33,6 +33,14 @@ bool try_vmath(kernels::vmath::Fn fn, const Tensor& out, const Tensor& in) {
     float* o = out->data<float>();
     parallel_for(out->numel(), kGrainSize, [&](int64_t b, int64_t e) {
       kernels::vmath::apply_f32(fn, a + b, o + b, e - b);
+    });
+    return true;
+  } else if constexpr (std::is_same_v<T, double>) {
+    if (!kernels::vmath::has_f64(fn) || !out->is_contiguous() || !kernels::dense_like(in, out->shape)) return false;
+    const double* a = in->data<double>();
+    double* o = out->data<double>();
+    parallel_for(out->numel(), kGrainSize, [&](int64_t b, int64_t e) {
+      kernels::vmath::apply_f64(fn, a + b, o + b, e - b);
     });
     return true;
   } else {

@@ -26,6 +26,21 @@ bool apply_f32(Fn fn, const float* in, float* out, int64_t n) {
   return false;
 }
 
+bool has_f64(Fn fn) { return available() && (fn == Fn::Exp || fn == Fn::Sigmoid); }
+
+bool apply_f64(Fn fn, const double* in, double* out, int64_t n) {
+#if defined(TG_VMATH_X86)
+  switch (cpu_level()) {
+    case CpuLevel::AVX512: return apply_f64_avx512(fn, in, out, n);
+    case CpuLevel::AVX2: return apply_f64_avx2(fn, in, out, n);
+    case CpuLevel::Baseline: return false;
+  }
+#else
+  (void)fn; (void)in; (void)out; (void)n;
+#endif
+  return false;
+}
+
 bool sum_f32(const float* p, int64_t n, float* result) {
 #if defined(TG_VMATH_X86)
   switch (cpu_level()) {

@@ -18,12 +18,18 @@ bool available();
 // current CPU level (baseline), so the caller runs its scalar libm loop instead.
 bool apply_f32(Fn fn, const float* in, float* out, int64_t n);
 
+// The same for float64; only Exp and Sigmoid have vector kernels (false for the others, and at baseline).
+bool has_f64(Fn fn);
+bool apply_f64(Fn fn, const double* in, double* out, int64_t n);
+
 // *result = the sum of p[0..n) (float accumulation, pairwise over blocks); false at baseline.
 bool sum_f32(const float* p, int64_t n, float* result);
 
 // The ISA-specific bodies (vmath_avx2.cpp, vmath_avx512.cpp); call only when the CPU supports them.
 void apply_f32_avx2(Fn fn, const float* in, float* out, int64_t n);
 void apply_f32_avx512(Fn fn, const float* in, float* out, int64_t n);
+bool apply_f64_avx2(Fn fn, const double* in, double* out, int64_t n);
+bool apply_f64_avx512(Fn fn, const double* in, double* out, int64_t n);
 float sum_f32_avx2(const float* p, int64_t n);
 float sum_f32_avx512(const float* p, int64_t n);
 

@@ -57,7 +57,38 @@ struct Avx2 {
   }
 };
 
+
+struct Avx2d {
+  using V = __m256d;
+  static constexpr int W = 4;
+  static V set1(double v) { return _mm256_set1_pd(v); }
+  static V load(const double* p) { return _mm256_loadu_pd(p); }
+  static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
+  static V add(V a, V b) { return _mm256_add_pd(a, b); }
+  static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
+  static V div(V a, V b) { return _mm256_div_pd(a, b); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+  static V min(V a, V b) { return _mm256_min_pd(a, b); }
+  static V max(V a, V b) { return _mm256_max_pd(a, b); }
+  static V neg(V a) { return _mm256_xor_pd(a, _mm256_set1_pd(-0.0)); }
+  static V round(V a) { return _mm256_round_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static V pow2(__m128i k) {
+    __m256i e = _mm256_add_epi64(_mm256_cvtepi32_epi64(k), _mm256_set1_epi64x(1023));
+    return _mm256_castsi256_pd(_mm256_slli_epi64(e, 52));
+  }
+  // p * 2^n for integral n in [-1077, 1025], in two exact power-of-two steps.
+  static V scale2(V p, V n) {
+    __m128i ni = _mm256_cvtpd_epi32(n);
+    __m128i n1 = _mm_srai_epi32(ni, 1);
+    return _mm256_mul_pd(_mm256_mul_pd(p, pow2(n1)), pow2(_mm_sub_epi32(ni, n1)));
+  }
+};
+
 }  // namespace
+
+bool apply_f64_avx2(Fn fn, const double* in, double* out, int64_t n) {
+  return impl::Algo64<Avx2d>::apply(fn, in, out, n);
+}
 
 float sum_f32_avx2(const float* p, int64_t n) { return impl::Algo<Avx2>::sum(p, n); }
 

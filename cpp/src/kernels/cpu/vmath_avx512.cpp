@@ -60,7 +60,40 @@ struct Avx512 {
   }
 };
 
+
+struct Avx512d {
+  using V = __m512d;
+  static constexpr int W = 8;
+  static V set1(double v) { return _mm512_set1_pd(v); }
+  static V load(const double* p) { return _mm512_loadu_pd(p); }
+  static void store(double* p, V v) { _mm512_storeu_pd(p, v); }
+  static V add(V a, V b) { return _mm512_add_pd(a, b); }
+  static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
+  static V div(V a, V b) { return _mm512_div_pd(a, b); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  static V min(V a, V b) { return _mm512_min_pd(a, b); }
+  static V max(V a, V b) { return _mm512_max_pd(a, b); }
+  static V neg(V a) {
+    return _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_set1_epi64(INT64_MIN)));
+  }
+  static V round(V a) { return _mm512_roundscale_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static V pow2(__m256i k) {
+    __m512i e = _mm512_add_epi64(_mm512_cvtepi32_epi64(k), _mm512_set1_epi64(1023));
+    return _mm512_castsi512_pd(_mm512_slli_epi64(e, 52));
+  }
+  // p * 2^n for integral n in [-1077, 1025], in two exact power-of-two steps.
+  static V scale2(V p, V n) {
+    __m256i ni = _mm512_cvtpd_epi32(n);
+    __m256i n1 = _mm256_srai_epi32(ni, 1);
+    return _mm512_mul_pd(_mm512_mul_pd(p, pow2(n1)), pow2(_mm256_sub_epi32(ni, n1)));
+  }
+};
+
 }  // namespace
+
+bool apply_f64_avx512(Fn fn, const double* in, double* out, int64_t n) {
+  return impl::Algo64<Avx512d>::apply(fn, in, out, n);
+}
 
 float sum_f32_avx512(const float* p, int64_t n) { return impl::Algo<Avx512>::sum(p, n); }
 

@@ -8,6 +8,7 @@
 //   least-squares fit on Chebyshev nodes (near-minimax, as in Cephes logf); e ln2 added in two parts.
 // tanh: |x| < 0.625: x + x^3 P(x^2) (P fitted like Q); else 1 - 2 / (e^{2|x|} + 1), sign copied from x.
 // sigmoid: 1 / (1 + e^{-x}), the same formula as the scalar path.
+// float64 (exp and sigmoid only): the same exp scheme with fdlibm's ln2 split and Taylor degree 13.
 #pragma once
 
 namespace tg::kernels::vmath::impl {
@@ -131,6 +132,50 @@ struct Algo {
       case Fn::Log: return map<&Algo::log>(in, out, n);
       case Fn::Tanh: return map<&Algo::tanh>(in, out, n);
       case Fn::Sigmoid: return map<&Algo::sigmoid>(in, out, n);
+    }
+  }
+};
+
+// float64 exp/sigmoid over a double-precision traits type D.
+template <class D>
+struct Algo64 {
+  using V = typename D::V;
+
+  static inline V exp(V x) {
+    x = D::min(D::set1(710.0), D::max(D::set1(-746.0), x));  // NaN passes through
+    V n = D::round(D::mul(x, D::set1(1.4426950408889634)));
+    V r = D::fma(n, D::set1(-6.93147180369123816490e-01), x);  // ln2 high part: 32 significant bits
+    r = D::fma(n, D::set1(-1.90821492927058770002e-10), r);
+    // 1/k! for k = 13 down to 0, each correctly rounded
+    static constexpr double kInvFact[14] = {1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0,
+                                            1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0,
+                                            1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0};
+    V p = D::set1(kInvFact[0]);
+    for (int k = 1; k < 14; ++k) p = D::fma(p, r, D::set1(kInvFact[k]));
+    return D::scale2(p, n);
+  }
+
+  static inline V sigmoid(V x) {
+    return D::div(D::set1(1.0), D::add(D::set1(1.0), exp(D::neg(x))));
+  }
+
+  template <V (*F)(V)>
+  static void map(const double* in, double* out, int64_t n) {
+    int64_t i = 0;
+    for (; i + D::W <= n; i += D::W) D::store(out + i, F(D::load(in + i)));
+    if (i < n) {
+      alignas(64) double buf[D::W] = {};
+      for (int64_t k = i; k < n; ++k) buf[k - i] = in[k];
+      D::store(buf, F(D::load(buf)));
+      for (int64_t k = i; k < n; ++k) out[k] = buf[k - i];
+    }
+  }
+
+  static bool apply(Fn fn, const double* in, double* out, int64_t n) {
+    switch (fn) {
+      case Fn::Exp: map<&Algo64::exp>(in, out, n); return true;
+      case Fn::Sigmoid: map<&Algo64::sigmoid>(in, out, n); return true;
+      default: return false;
     }
   }
 };
