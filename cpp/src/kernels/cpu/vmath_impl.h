@@ -100,10 +100,10 @@ struct Algo {
     }
   }
 
-  // Sum of n floats: blocks of up to 1024 with four vector accumulators (each lane adds at most
-  // 1024 / (4 W) values), blocks combined pairwise, so the rounding error grows like log(n).
+  // Sum of n floats: blocks of up to 4096 with four vector accumulators (each lane adds at most
+  // 4096 / (4 W) values), blocks combined pairwise, so the rounding error grows like log(n).
   static float sum(const float* p, int64_t n) {
-    constexpr int64_t kBlock = 1024, kStep = 4 * S::W;
+    constexpr int64_t kBlock = 4096, kStep = 4 * S::W;
     if (n > kBlock) {
       int64_t half = (n / 2 + kStep - 1) / kStep * kStep;
       return sum(p, half) + sum(p + half, n - half);
