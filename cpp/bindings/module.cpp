@@ -96,6 +96,7 @@ using namespace tg::bind;
 
 void bind_data(py::module_& m);  // cpp/bindings/data.cpp
 void bind_optim(py::module_& m);  // cpp/bindings/optim.cpp
+void bind_simd(py::module_& m);  // cpp/bindings/simd.cpp
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "tinygrad_ext C++ core";
@@ -154,4 +155,5 @@ PYBIND11_MODULE(_C, m) {
   bind_nn(m);
   bind_optim(m);
   bind_math(m);
+  bind_simd(m);
 }

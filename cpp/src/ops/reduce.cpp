@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/cpu/vmath.h"
 #include "tg/ops.h"
 #include "tg/parallel.h"
 
@@ -66,6 +67,10 @@ Plan plan(const Tensor& x, const Shape& dims_in, bool keepdim, const char* op) {
 // Pairwise summation of n contiguous values: error grows like log(n), not n.
 template <typename Acc, typename T>
 Acc pairwise_sum(const T* p, int64_t n) {
+  if constexpr (std::is_same_v<T, float> && std::is_same_v<Acc, float>) {
+    float s;
+    if (kernels::vmath::sum_f32(p, n, &s)) return s;  // AVX2 / AVX-512 kernel
+  }
   if (n <= 256) {
     Acc lanes[8] = {};
     int64_t i = 0;

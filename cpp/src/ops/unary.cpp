@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "kernels/cpu/loops.h"
+#include "kernels/cpu/vmath.h"
 #include "tg/ops.h"
 
 namespace tg {
@@ -23,6 +24,31 @@ void run(const Tensor& out, const Tensor& in, F f) {
   kernels::unary_loop<T, T>(out, in, f);
 }
 
+// Contiguous float32 exp/log/tanh/sigmoid (float64: exp/sigmoid) go to the SIMD kernels when the CPU level has them.
+template <typename T>
+bool try_vmath(kernels::vmath::Fn fn, const Tensor& out, const Tensor& in) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (!kernels::vmath::available() || !out->is_contiguous() || !kernels::dense_like(in, out->shape)) return false;
+    const float* a = in->data<float>();
+    float* o = out->data<float>();
+    parallel_for(out->numel(), kGrainSize, [&](int64_t b, int64_t e) {
+      kernels::vmath::apply_f32(fn, a + b, o + b, e - b);
+    });
+    return true;
+  } else if constexpr (std::is_same_v<T, double>) {
+    if (!kernels::vmath::has_f64(fn) || !out->is_contiguous() || !kernels::dense_like(in, out->shape)) return false;
+    const double* a = in->data<double>();
+    double* o = out->data<double>();
+    parallel_for(out->numel(), kGrainSize, [&](int64_t b, int64_t e) {
+      kernels::vmath::apply_f64(fn, a + b, o + b, e - b);
+    });
+    return true;
+  } else {
+    (void)fn; (void)out; (void)in;
+    return false;
+  }
+}
+
 template <typename T>
 void unary_typed(UnaryOp op, const Tensor& out, const Tensor& x) {
   switch (op) {
@@ -34,6 +60,14 @@ void unary_typed(UnaryOp op, const Tensor& out, const Tensor& x) {
     default: break;
   }
   if constexpr (std::is_floating_point_v<T>) {
+    using kernels::vmath::Fn;
+    switch (op) {
+      case UnaryOp::Exp: if (try_vmath<T>(Fn::Exp, out, x)) return; break;
+      case UnaryOp::Log: if (try_vmath<T>(Fn::Log, out, x)) return; break;
+      case UnaryOp::Tanh: if (try_vmath<T>(Fn::Tanh, out, x)) return; break;
+      case UnaryOp::Sigmoid: if (try_vmath<T>(Fn::Sigmoid, out, x)) return; break;
+      default: break;
+    }
     switch (op) {
       case UnaryOp::Exp: return run<T>(out, x, [](T v) { return std::exp(v); });
       case UnaryOp::Log: return run<T>(out, x, [](T v) { return std::log(v); });

@@ -1,0 +1,36 @@
+// Vectorised float32 exp/log/tanh/sigmoid over contiguous arrays, chosen at run time by tg::cpu_level().
+#pragma once
+#include <cstdint>
+
+// The SIMD kernels use GCC/Clang target pragmas and x86 intrinsics.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define TG_VMATH_X86 1
+#endif
+
+namespace tg::kernels::vmath {
+
+enum class Fn { Exp, Log, Tanh, Sigmoid };
+
+// True when the current CPU level has vector kernels (AVX2+FMA or AVX-512 on x86-64).
+bool available();
+
+// out[i] = fn(in[i]) for i < n (in == out is allowed). Returns false when no SIMD kernel applies at the
+// current CPU level (baseline), so the caller runs its scalar libm loop instead.
+bool apply_f32(Fn fn, const float* in, float* out, int64_t n);
+
+// The same for float64; only Exp and Sigmoid have vector kernels (false for the others, and at baseline).
+bool has_f64(Fn fn);
+bool apply_f64(Fn fn, const double* in, double* out, int64_t n);
+
+// *result = the sum of p[0..n) (float accumulation, pairwise over blocks); false at baseline.
+bool sum_f32(const float* p, int64_t n, float* result);
+
+// The ISA-specific bodies (vmath_avx2.cpp, vmath_avx512.cpp); call only when the CPU supports them.
+void apply_f32_avx2(Fn fn, const float* in, float* out, int64_t n);
+void apply_f32_avx512(Fn fn, const float* in, float* out, int64_t n);
+bool apply_f64_avx2(Fn fn, const double* in, double* out, int64_t n);
+bool apply_f64_avx512(Fn fn, const double* in, double* out, int64_t n);
+float sum_f32_avx2(const float* p, int64_t n);
+float sum_f32_avx512(const float* p, int64_t n);
+
+}  // namespace tg::kernels::vmath

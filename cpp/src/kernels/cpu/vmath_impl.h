@@ -1,0 +1,183 @@
+// The vector math algorithms, written once over a SIMD traits type S (included only by the ISA files).
+//
+// exp: Cody-Waite range reduction x = n ln2 + r, |r| <= ln2/2, with ln2 split into a short high part
+//   (n * hi is exact) and a low part; e^r by its degree-7 Taylor polynomial in Horner form with FMA
+//   (truncation error r^8/8! < 6e-9 relative); e^x = e^r * 2^n1 * 2^n2 with n1 + n2 = n so that
+//   results in the subnormal range round only once and overflow gives inf.
+// log: x = 2^e m with m in [sqrt(1/2), sqrt(2)); log(1+f) = f - f^2/2 + f^3 Q(f), f = m - 1, Q a
+//   least-squares fit on Chebyshev nodes (near-minimax, as in Cephes logf); e ln2 added in two parts.
+// tanh: |x| < 0.625: x + x^3 P(x^2) (P fitted like Q); else 1 - 2 / (e^{2|x|} + 1), sign copied from x.
+// sigmoid: 1 / (1 + e^{-x}), the same formula as the scalar path.
+// float64 (exp and sigmoid only): the same exp scheme with fdlibm's ln2 split and Taylor degree 13.
+#pragma once
+
+namespace tg::kernels::vmath::impl {
+
+template <class S>
+struct Algo {
+  using V = typename S::V;
+
+  static inline V exp(V x) {
+    const V lo = S::set1(-104.0f), hi = S::set1(89.0f);
+    x = S::min(hi, S::max(lo, x));  // NaN passes through (the second operand is returned on NaN)
+    V n = S::round(S::mul(x, S::set1(1.44269504088896341f)));
+    V r = S::fma(n, S::set1(-0.693359375f), x);
+    r = S::fma(n, S::set1(2.12194440e-4f), r);
+    V p = S::set1(1.0f / 5040.0f);
+    p = S::fma(p, r, S::set1(1.0f / 720.0f));
+    p = S::fma(p, r, S::set1(1.0f / 120.0f));
+    p = S::fma(p, r, S::set1(1.0f / 24.0f));
+    p = S::fma(p, r, S::set1(1.0f / 6.0f));
+    p = S::fma(p, r, S::set1(0.5f));
+    p = S::fma(p, r, S::set1(1.0f));
+    p = S::fma(p, r, S::set1(1.0f));
+    return S::scale2(p, n);
+  }
+
+  static inline V sigmoid(V x) {
+    V e = exp(S::neg(x));
+    return S::div(S::set1(1.0f), S::add(S::set1(1.0f), e));
+  }
+
+  static inline V tanh(V x) {
+    V a = S::abs(x);
+    // small |x|: a + a^3 P(a^2)
+    V u = S::mul(a, a);
+    V p = S::set1(0.0022958526387810707f);
+    p = S::fma(p, u, S::set1(-0.008346992544829845f));
+    p = S::fma(p, u, S::set1(0.021769965067505836f));
+    p = S::fma(p, u, S::set1(-0.05395940691232681f));
+    p = S::fma(p, u, S::set1(0.13333304226398468f));
+    p = S::fma(p, u, S::set1(-0.3333333432674408f));
+    V small = S::fma(S::mul(a, u), p, a);
+    // large |x|: 1 - 2 / (e^{2a} + 1)
+    V e = exp(S::add(a, a));
+    V big = S::sub(S::set1(1.0f), S::div(S::set1(2.0f), S::add(e, S::set1(1.0f))));
+    V t = S::select(S::lt(a, S::set1(0.625f)), small, big);
+    return S::copysign(t, x);
+  }
+
+  static inline V log(V x0) {
+    auto tiny = S::lt(x0, S::set1(1.17549435e-38f));  // subnormal (or <= 0): rescale by 2^23
+    V x = S::select(tiny, S::mul(x0, S::set1(8388608.0f)), x0);
+    V e = S::sub(S::exponent(x), S::select(tiny, S::set1(23.0f), S::set1(0.0f)));
+    V m = S::mantissa(x);  // in [1, 2)
+    auto hi = S::gt(m, S::set1(1.41421356237f));
+    m = S::select(hi, S::mul(m, S::set1(0.5f)), m);
+    e = S::select(hi, S::add(e, S::set1(1.0f)), e);
+    V f = S::sub(m, S::set1(1.0f));
+    V z = S::mul(f, f);
+    V q = S::set1(-0.08101559430360794f);
+    q = S::fma(q, f, S::set1(0.12712308764457703f));
+    q = S::fma(q, f, S::set1(-0.12972238659858704f));
+    q = S::fma(q, f, S::set1(0.14202173054218292f));
+    q = S::fma(q, f, S::set1(-0.16642247140407562f));
+    q = S::fma(q, f, S::set1(0.20001468062400818f));
+    q = S::fma(q, f, S::set1(-0.25000298023223877f));
+    q = S::fma(q, f, S::set1(0.333333283662796f));
+    V y = S::mul(S::mul(f, z), q);
+    y = S::fma(e, S::set1(-2.12194440e-4f), y);
+    y = S::fma(S::set1(-0.5f), z, y);
+    V r = S::add(f, y);
+    r = S::fma(e, S::set1(0.693359375f), r);
+    // special values: log(+inf) = inf, log(+-0) = -inf, log(x < 0) = log(NaN) = NaN
+    const float inf = __builtin_inff();
+    r = S::select(S::eq(x0, S::set1(inf)), S::set1(inf), r);
+    r = S::select(S::eq(x0, S::set1(0.0f)), S::set1(-inf), r);
+    r = S::select(S::lt_or_nan(x0, S::set1(0.0f)), S::set1(__builtin_nanf("")), r);
+    return r;
+  }
+
+  template <V (*F)(V)>
+  static void map(const float* in, float* out, int64_t n) {
+    int64_t i = 0;
+    for (; i + S::W <= n; i += S::W) S::store(out + i, F(S::load(in + i)));
+    if (i < n) {  // the tail through a padded buffer
+      alignas(64) float buf[S::W] = {};
+      for (int64_t k = i; k < n; ++k) buf[k - i] = in[k];
+      S::store(buf, F(S::load(buf)));
+      for (int64_t k = i; k < n; ++k) out[k] = buf[k - i];
+    }
+  }
+
+  // Sum of n floats: blocks of up to 4096 with four vector accumulators (each lane adds at most
+  // 4096 / (4 W) values), blocks combined pairwise, so the rounding error grows like log(n).
+  static float sum(const float* p, int64_t n) {
+    constexpr int64_t kBlock = 4096, kStep = 4 * S::W;
+    if (n > kBlock) {
+      int64_t half = (n / 2 + kStep - 1) / kStep * kStep;
+      return sum(p, half) + sum(p + half, n - half);
+    }
+    V a0 = S::set1(0.0f), a1 = a0, a2 = a0, a3 = a0;
+    int64_t i = 0;
+    for (; i + kStep <= n; i += kStep) {
+      a0 = S::add(a0, S::load(p + i));
+      a1 = S::add(a1, S::load(p + i + S::W));
+      a2 = S::add(a2, S::load(p + i + 2 * S::W));
+      a3 = S::add(a3, S::load(p + i + 3 * S::W));
+    }
+    for (; i + S::W <= n; i += S::W) a0 = S::add(a0, S::load(p + i));
+    alignas(64) float lanes[S::W];
+    S::store(lanes, S::add(S::add(a0, a1), S::add(a2, a3)));
+    for (int w = S::W / 2; w >= 1; w /= 2)  // pairwise across the lanes
+      for (int k = 0; k < w; ++k) lanes[k] += lanes[k + w];
+    float s = lanes[0];
+    for (; i < n; ++i) s += p[i];
+    return s;
+  }
+
+  static void apply(Fn fn, const float* in, float* out, int64_t n) {
+    switch (fn) {
+      case Fn::Exp: return map<&Algo::exp>(in, out, n);
+      case Fn::Log: return map<&Algo::log>(in, out, n);
+      case Fn::Tanh: return map<&Algo::tanh>(in, out, n);
+      case Fn::Sigmoid: return map<&Algo::sigmoid>(in, out, n);
+    }
+  }
+};
+
+// float64 exp/sigmoid over a double-precision traits type D.
+template <class D>
+struct Algo64 {
+  using V = typename D::V;
+
+  static inline V exp(V x) {
+    x = D::min(D::set1(710.0), D::max(D::set1(-746.0), x));  // NaN passes through
+    V n = D::round(D::mul(x, D::set1(1.4426950408889634)));
+    V r = D::fma(n, D::set1(-6.93147180369123816490e-01), x);  // ln2 high part: 32 significant bits
+    r = D::fma(n, D::set1(-1.90821492927058770002e-10), r);
+    // 1/k! for k = 13 down to 0, each correctly rounded
+    static constexpr double kInvFact[14] = {1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0,
+                                            1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0,
+                                            1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0};
+    V p = D::set1(kInvFact[0]);
+    for (int k = 1; k < 14; ++k) p = D::fma(p, r, D::set1(kInvFact[k]));
+    return D::scale2(p, n);
+  }
+
+  static inline V sigmoid(V x) {
+    return D::div(D::set1(1.0), D::add(D::set1(1.0), exp(D::neg(x))));
+  }
+
+  template <V (*F)(V)>
+  static void map(const double* in, double* out, int64_t n) {
+    int64_t i = 0;
+    for (; i + D::W <= n; i += D::W) D::store(out + i, F(D::load(in + i)));
+    if (i < n) {
+      alignas(64) double buf[D::W] = {};
+      for (int64_t k = i; k < n; ++k) buf[k - i] = in[k];
+      D::store(buf, F(D::load(buf)));
+      for (int64_t k = i; k < n; ++k) out[k] = buf[k - i];
+    }
+  }
+
+  static bool apply(Fn fn, const double* in, double* out, int64_t n) {
+    switch (fn) {
+      case Fn::Exp: map<&Algo64::exp>(in, out, n); return true;
+      case Fn::Sigmoid: map<&Algo64::sigmoid>(in, out, n); return true;
+      default: return false;
+    }
+  }
+};
+
+}  // namespace tg::kernels::vmath::impl
