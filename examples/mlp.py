@@ -11,7 +11,7 @@ def main():
     train_iter, test_iter = load_fashion_mnist(256, args.data, args.quick)
     net = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Dropout(0.2), nn.Linear(256, 10))
     loss = nn.CrossEntropyLoss(reduction="none")
-    trainer = optim.Adam(net.parameters(), lr=1e-3, weight_decay=1e-5)
+    trainer = optim.Adam(net.parameters(), lr=2e-3, weight_decay=1e-5)
     scheduler = optim.lr_scheduler.CosineAnnealingLR(trainer, T_max=args.epochs)
     train(net, train_iter, test_iter, loss, args.epochs, trainer, f"{args.out}/mlp.png", args.quick,
           scheduler=scheduler)

@@ -13,7 +13,7 @@ FMNIST = os.environ.get("TG_DATA") or os.path.join(ROOT, "..", "shared", "data",
 
 
 def run(name, tmp_path, *extra):
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "python"), MPLBACKEND="Agg")
+    env = dict(os.environ, MPLBACKEND="Agg")
     proc = subprocess.run([sys.executable, os.path.join(ROOT, "examples", f"{name}.py"), "--quick",
                            "--out", str(tmp_path), *extra], capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
