@@ -38,8 +38,7 @@ Shape as_dims(const py::handle& o) {
   if (py::isinstance<py::int_>(o)) return {o.cast<int64_t>()};
   Shape dims;
   for (auto d : o) dims.push_back(py::cast<int64_t>(d));
-  TG_CHECK(!dims.empty(), ValueError, "dim: an empty tuple of dims is not supported; pass None for all dims");
-  return dims;
+  return dims;  // empty = all dims, as torch does for sum/mean/amax/amin with dim=()
 }
 
 Shape as_shape(const py::handle& o, const char* op) {
