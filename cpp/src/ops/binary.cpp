@@ -128,9 +128,9 @@ Tensor add(const Tensor& a, Scalar b) { return add(a, wrap(a, b)); }
 
 // d(a - alpha b) = (g, -alpha g)
 Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
-  TG_CHECK(!(a->dtype == DType::Bool && b->dtype == DType::Bool), RuntimeError,
-           "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-           "`logical_xor()` operator instead.");
+  TG_CHECK(a->dtype != DType::Bool && b->dtype != DType::Bool, RuntimeError,
+           "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+           "invert a mask, use the `~` or `logical_not()` operator instead.");
   bool unit = alpha.kind != Kind::Float && alpha.i == 1;
   Tensor out = unit ? arith_op(BinaryOp::Sub, a, b)
                     : arith_op(BinaryOp::Sub, a, mul(detach(b), alpha));
@@ -141,8 +141,13 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
   });
   return out;
 }
-Tensor sub(const Tensor& a, Scalar b) { return sub(a, wrap(a, b)); }
-Tensor rsub(const Tensor& a, Scalar b) { return sub(wrap(a, b), a); }
+// A bool scalar would be promoted away by wrap(), so check it here as torch does.
+Tensor sub(const Tensor& a, Scalar b) {
+  return sub(a, b.kind == Kind::Bool ? scalar_tensor(b, DType::Bool) : wrap(a, b));
+}
+Tensor rsub(const Tensor& a, Scalar b) {
+  return sub(b.kind == Kind::Bool ? scalar_tensor(b, DType::Bool) : wrap(a, b), a);
+}
 
 // d(a b) = (g b, g a)
 Tensor mul(const Tensor& a, const Tensor& b) {
