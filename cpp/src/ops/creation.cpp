@@ -51,7 +51,7 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype) {
   Tensor t = empty({steps}, dtype);
   // torch fills the first half forward from start and the second half backward from end,
   // computing in the output's own precision.
-  int64_t half = steps / 2;
+  int64_t half = steps == 1 ? 1 : steps / 2;  // a single step is `start`, as in torch
   dispatch_dtype(dtype, [&](auto z) {
     using T = decltype(z);
     using C = std::conditional_t<std::is_same_v<T, float>, float, double>;
