@@ -26,6 +26,12 @@ std::optional<Scalar> as_scalar(const py::handle& o) {
   return std::nullopt;
 }
 
+Scalar scalar_arg(const py::handle& o, const char* op) {
+  if (auto s = as_scalar(o)) return *s;
+  throw TypeError(str(op, "(): expected a number, not '",
+                      std::string(py::str(o.get_type().attr("__name__"))), "'"));
+}
+
 Tensor as_tensor(const py::handle& o, const char* op) {
   if (py::isinstance<TensorImpl>(o)) return o.cast<Tensor>();
   if (auto s = as_scalar(o)) return scalar_tensor(*s, s->default_dtype());

@@ -52,7 +52,7 @@ Tensor with_alpha(const Tensor& a, const py::handle& other, const py::handle& al
 // A where() operand: a tensor, or a number typed by the other operand.
 Tensor where_operand(const py::handle& v, const py::handle& other) {
   if (py::isinstance<TensorImpl>(v)) return v.cast<Tensor>();
-  Scalar s = *as_scalar(v);
+  Scalar s = scalar_arg(v, "where");
   if (py::isinstance<TensorImpl>(other)) return scalar_tensor(s, result_type(other.cast<Tensor>(), s));
   return scalar_tensor(s, s.default_dtype());
 }
@@ -63,7 +63,7 @@ Tensor clamp(const Tensor& x, const py::handle& lo, const py::handle& hi) {
   Tensor out = x;
   auto bound = [&](const py::handle& b) {
     if (py::isinstance<TensorImpl>(b)) return b.cast<Tensor>();
-    Scalar s = *as_scalar(b);
+    Scalar s = scalar_arg(b, "clamp");
     return scalar_tensor(s, result_type(x, s));
   };
   if (!lo.is_none()) {
@@ -228,7 +228,7 @@ void bind_ops(py::module_& m) {
       })
       .def("fill_", [](T a, O v) {
         check_inplace(a, "fill_");
-        Tensor val = py::isinstance<TensorImpl>(v) ? v.cast<Tensor>() : scalar_tensor(*as_scalar(v), a->dtype);
+        Tensor val = py::isinstance<TensorImpl>(v) ? v.cast<Tensor>() : scalar_tensor(scalar_arg(v, "fill_"), a->dtype);
         TG_CHECK(val->dim() == 0, RuntimeError, "fill_ only supports 0-dimension value tensor but got tensor with ",
                  val->dim(), " dimensions.");
         { GradModeGuard off(false); copy_into(a, val); }
@@ -249,10 +249,10 @@ void bind_ops(py::module_& m) {
       }, py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = py::none());
 
   // ---- creation primitives (the Python layer parses sizes and keyword arguments) ----
-  m.def("_full", [](const Shape& shape, O value, DType dtype) { return full(shape, *as_scalar(value), dtype); });
+  m.def("_full", [](const Shape& shape, O value, DType dtype) { return full(shape, scalar_arg(value, "full"), dtype); });
   m.def("_empty", [](const Shape& shape, DType dtype) { return empty(shape, dtype); });
   m.def("_arange", [](O start, O end, O step, O dtype) {
-    return arange(*as_scalar(start), *as_scalar(end), *as_scalar(step), as_dtype(dtype));
+    return arange(scalar_arg(start, "arange"), scalar_arg(end, "arange"), scalar_arg(step, "arange"), as_dtype(dtype));
   });
   m.def("_linspace", [](double s, double e, int64_t n, DType dt) { return linspace(s, e, n, dt); });
   m.def("_eye", [](int64_t n, int64_t mm_, DType dt) { return eye(n, mm_, dt); });
@@ -263,9 +263,9 @@ void bind_ops(py::module_& m) {
   m.def("_result_type", [](O a, O b) {
     bool ta = py::isinstance<TensorImpl>(a), tb = py::isinstance<TensorImpl>(b);
     if (ta && tb) return result_type(a.cast<Tensor>(), b.cast<Tensor>());
-    if (ta) return result_type(a.cast<Tensor>(), *as_scalar(b));
-    if (tb) return result_type(b.cast<Tensor>(), *as_scalar(a));
-    Scalar x = *as_scalar(a), y = *as_scalar(b);
+    if (ta) return result_type(a.cast<Tensor>(), scalar_arg(b, "result_type"));
+    if (tb) return result_type(b.cast<Tensor>(), scalar_arg(a, "result_type"));
+    Scalar x = scalar_arg(a, "result_type"), y = scalar_arg(b, "result_type");
     return x.kind >= y.kind ? x.default_dtype() : y.default_dtype();
   });
 }
