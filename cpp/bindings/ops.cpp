@@ -77,6 +77,15 @@ Tensor clamp(const Tensor& x, const py::handle& lo, const py::handle& hi) {
   return out;
 }
 
+// What an in-place op whose backward saves `self` (mul_, div_, pow_, clamp_) computes from: the
+// write would change the saved self and break backward, so when autograd records the op it
+// computes from a copy (torch saves the original self the same way).
+Tensor inplace_source(const Tensor& self, const py::handle& other) {
+  bool other_grad = py::isinstance<TensorImpl>(other) && other.cast<Tensor>()->requires_grad();
+  if (is_grad_enabled() && (self->requires_grad() || other_grad)) return clone(self);
+  return self;
+}
+
 Tensor inplace(const Tensor& self, const Tensor& result, const char* op) {
   assign_inplace(self, result, op);
   return self;
@@ -116,8 +125,8 @@ void bind_ops(py::module_& m) {
       .def("__abs__", [](T a) { return abs(a); })
       .def("__iadd__", [](T a, O b) { return inplace(a, binary(a, b, add_tt, add_ts, "add_"), "add_"); }, py::is_operator())
       .def("__isub__", [](T a, O b) { return inplace(a, binary(a, b, sub_tt, sub_ts, "sub_"), "sub_"); }, py::is_operator())
-      .def("__imul__", [](T a, O b) { return inplace(a, binary(a, b, mul_tt, mul_ts, "mul_"), "mul_"); }, py::is_operator())
-      .def("__itruediv__", [](T a, O b) { return inplace(a, binary(a, b, div_tt, div_ts, "div_"), "div_"); }, py::is_operator());
+      .def("__imul__", [](T a, O b) { return inplace(a, binary(inplace_source(a, b), b, mul_tt, mul_ts, "mul_"), "mul_"); }, py::is_operator())
+      .def("__itruediv__", [](T a, O b) { return inplace(a, binary(inplace_source(a, b), b, div_tt, div_ts, "div_"), "div_"); }, py::is_operator());
 
   // ---- functions that are both tg.name(input, ...) and Tensor.name(...) ----
   auto both = [&](const char* name, auto fn, auto... extra) {
@@ -215,10 +224,10 @@ void bind_ops(py::module_& m) {
   // ---- in-place ----
   cls.def("add_", [](T a, O b, O alpha) { return inplace(a, with_alpha(a, b, alpha, false), "add_"); }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
       .def("sub_", [](T a, O b, O alpha) { return inplace(a, with_alpha(a, b, alpha, true), "sub_"); }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
-      .def("mul_", [](T a, O b) { return inplace(a, binary(a, b, mul_tt, mul_ts, "mul_"), "mul_"); }, py::arg("other"))
-      .def("div_", [](T a, O b) { return inplace(a, binary(a, b, div_tt, div_ts, "div_"), "div_"); }, py::arg("other"))
-      .def("pow_", [](T a, O b) { return inplace(a, binary(a, b, pow_tt, pow_ts, "pow_"), "pow_"); }, py::arg("exponent"))
-      .def("clamp_", [](T a, O lo, O hi) { return inplace(a, clamp(a, lo, hi), "clamp_"); }, py::arg("min") = py::none(), py::arg("max") = py::none())
+      .def("mul_", [](T a, O b) { return inplace(a, binary(inplace_source(a, b), b, mul_tt, mul_ts, "mul_"), "mul_"); }, py::arg("other"))
+      .def("div_", [](T a, O b) { return inplace(a, binary(inplace_source(a, b), b, div_tt, div_ts, "div_"), "div_"); }, py::arg("other"))
+      .def("pow_", [](T a, O b) { return inplace(a, binary(inplace_source(a, b), b, pow_tt, pow_ts, "pow_"), "pow_"); }, py::arg("exponent"))
+      .def("clamp_", [](T a, O lo, O hi) { return inplace(a, clamp(inplace_source(a, py::none()), lo, hi), "clamp_"); }, py::arg("min") = py::none(), py::arg("max") = py::none())
       .def("copy_", [](T a, T src) { return inplace(a, src, "copy_"); }, py::arg("src"))
       .def("zero_", [](T a) {
         check_inplace(a, "zero_");

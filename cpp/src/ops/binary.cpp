@@ -145,8 +145,13 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
 Tensor sub(const Tensor& a, Scalar b) {
   return sub(a, b.kind == Kind::Bool ? scalar_tensor(b, DType::Bool) : wrap(a, b));
 }
+// Renames the node that produced `out` to torch's name for the op the user called.
+static Tensor named_as(Tensor out, const char* name) {
+  if (auto* fn = dynamic_cast<FunctionNode*>(out->grad_fn().get())) fn->name_ = name;
+  return out;
+}
 Tensor rsub(const Tensor& a, Scalar b) {
-  return sub(b.kind == Kind::Bool ? scalar_tensor(b, DType::Bool) : wrap(a, b), a);
+  return named_as(sub(b.kind == Kind::Bool ? scalar_tensor(b, DType::Bool) : wrap(a, b), a), "RsubBackward1");
 }
 
 // d(a b) = (g b, g a)
@@ -178,7 +183,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
 Tensor div(const Tensor& a, Scalar b) { return div(a, wrap(a, b)); }
 Tensor rdiv(const Tensor& a, Scalar b) {
   DType dt = is_floating(result_type(a, b)) ? result_type(a, b) : DType::Float32;
-  return div(scalar_tensor(b, dt), a);
+  return named_as(div(scalar_tensor(b, dt), a), "MulBackward0");  // torch: b * a.reciprocal()
 }
 
 // d(a^b) = (g b a^(b-1), g a^b log a), the second taken as 0 where a == 0 and b >= 0

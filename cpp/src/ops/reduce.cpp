@@ -216,7 +216,8 @@ Tensor sum(const Tensor& x_in, const Shape& dims, bool keepdim, std::optional<DT
     if constexpr (std::is_floating_point_v<T>) sum_kernel<T, T>(p, out->data<T>());
     else sum_kernel<int64_t, T>(p, out->data<int64_t>());
   });
-  record("SumBackward0", {x}, {out}, [&] {
+  // torch names the all-dims overload SumBackward0 and the dim overload SumBackward1
+  record(dims.empty() ? "SumBackward0" : "SumBackward1", {x}, {out}, [&] {
     return [kept = p.kept_shape, in_shape = x->shape](const Grads& g) -> Grads {
       return {expand_back(g[0], kept, in_shape)};
     };
@@ -237,7 +238,7 @@ Tensor mean(const Tensor& x, const Shape& dims, bool keepdim) {
     s = sum(x, dims, keepdim);
   }
   Tensor out = R == 0 ? full(s->shape, Scalar(NAN), x->dtype) : div(s, Scalar(static_cast<double>(R)));
-  record("MeanBackward0", {x}, {out}, [&] {
+  record(dims.empty() ? "MeanBackward0" : "MeanBackward1", {x}, {out}, [&] {
     return [kept = p.kept_shape, in_shape = x->shape, R](const Grads& g) -> Grads {
       return {div(expand_back(g[0], kept, in_shape), Scalar(static_cast<double>(R)))};
     };
