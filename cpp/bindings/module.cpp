@@ -113,6 +113,9 @@ PYBIND11_MODULE(_C, m) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
     } catch (const std::bad_alloc&) {
       PyErr_SetString(PyExc_MemoryError, "tinygrad_ext: out of memory allocating a tensor");
+    } catch (const py::cast_error& e) {
+      // an argument of the wrong type (a str where a dim is expected...): TypeError, as in torch
+      PyErr_SetString(PyExc_TypeError, e.what());
     }
   });
 
