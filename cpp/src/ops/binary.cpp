@@ -175,7 +175,8 @@ Tensor div(const Tensor& a, const Tensor& b) {
     return [gb, sa = gb ? save(a) : SavedTensor(), sb = save(b)](const Grads& g) -> Grads {
       Tensor bv = sb.get();
       Tensor ga = div(g[0], bv);
-      return {ga, gb ? neg(div(mul(g[0], sa.get()), mul(bv, bv))) : nullptr};
+      // -g (a / b) / b, in torch's order: b * b would overflow for |b| > 1e154
+      return {ga, gb ? neg(mul(g[0], div(div(sa.get(), bv), bv))) : nullptr};
     };
   });
   return out;
@@ -194,7 +195,11 @@ Tensor pow(const Tensor& a, const Tensor& b) {
     return [ga, gb, sa = save(a), sb = save(b), so = save_output(out)](const Grads& g) -> Grads {
       Tensor av = sa.get(), bv = sb.get();
       Tensor da, db;
-      if (ga) da = mul(g[0], mul(bv, pow(av, sub(bv, Scalar(int64_t(1))))));
+      if (ga) {
+        // b a^(b-1), and exactly 0 where b == 0 (0 * 0^-1 would be NaN), as torch
+        da = mul(g[0], mul(bv, pow(av, sub(bv, Scalar(int64_t(1))))));
+        da = where(compare(BinaryOp::Eq, bv, Scalar(0.0)), zeros({}, da->dtype), da);
+      }
       if (gb) {
         Tensor lg = mul(so.get(), log(av));
         Tensor zero_base = logical_and_(compare(BinaryOp::Eq, av, Scalar(0.0)), compare(BinaryOp::Ge, bv, Scalar(0.0)));
@@ -206,17 +211,21 @@ Tensor pow(const Tensor& a, const Tensor& b) {
   return out;
 }
 
-// Ties send half the gradient to each side, as torch.
+// Ties send half the gradient to each side, and a side gets no gradient only where it strictly
+// loses, as torch (so where a NaN is involved both sides get the gradient).
 namespace {
 Tensor minmax(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
   Tensor out = arith_op(op, a, b);
   record(name, {a, b}, {out}, [&] {
     return [op, sa = save(a), sb = save(b)](const Grads& g) -> Grads {
       Tensor av = detach(sa.get()), bv = detach(sb.get());
-      Tensor wins = compare(op == BinaryOp::Maximum ? BinaryOp::Gt : BinaryOp::Lt, av, bv);
-      Tensor ties = compare(BinaryOp::Eq, av, bv);
-      Tensor share_a = add(to_dtype(wins, g[0]->dtype), mul(to_dtype(ties, g[0]->dtype), Scalar(0.5)));
-      return {mul(g[0], share_a), mul(g[0], rsub(share_a, Scalar(1.0)))};
+      DType dt = g[0]->dtype;
+      bool is_max = op == BinaryOp::Maximum;
+      Tensor a_loses = to_dtype(compare(is_max ? BinaryOp::Lt : BinaryOp::Gt, av, bv), dt);
+      Tensor b_loses = to_dtype(compare(is_max ? BinaryOp::Gt : BinaryOp::Lt, av, bv), dt);
+      Tensor half_tie = mul(to_dtype(compare(BinaryOp::Eq, av, bv), dt), Scalar(0.5));
+      return {mul(g[0], rsub(add(a_loses, half_tie), Scalar(1.0))),
+              mul(g[0], rsub(add(b_loses, half_tie), Scalar(1.0)))};
     };
   });
   return out;
