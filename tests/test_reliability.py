@@ -97,8 +97,6 @@ NAN_OPS = [
 # Known gradient differences at special values (forward values match): reported, not yet fixed.
 NAN_KNOWN = {
     9: "x ** 0.5 backward at -inf / -0.0: torch gives nan / -inf, tinygrad_ext 0 / inf",
-    20: "max() backward with a NaN result: torch sends the gradient to the first NaN only",
-    21: "min() backward with a NaN result: torch sends the gradient to the first NaN only",
     28: "clamp backward at NaN: torch gives 0 (mask lo <= x <= hi), tinygrad_ext passes the gradient",
 }
 
