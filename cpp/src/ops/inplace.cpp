@@ -3,9 +3,26 @@
 
 namespace tg {
 
+namespace {
+// True when `self` is a view (through a chain of single-input nodes) of a leaf that requires grad:
+// the walk reaches that leaf's AccumulateGrad and the leaf shares self's storage.
+bool views_grad_leaf(const Tensor& self) {
+  Node* node = self->grad_fn().get();
+  for (int depth = 0; node && depth < 64 && node->next_edges.size() == 1; ++depth) {
+    Node* next = node->next_edges[0].fn.get();
+    if (auto* acc = dynamic_cast<AccumulateGrad*>(next)) return acc->variable->storage == self->storage;
+    node = next;
+  }
+  return false;
+}
+}  // namespace
+
 void check_inplace(const Tensor& self, const char* op) {
-  TG_CHECK(!(is_grad_enabled() && self->is_leaf() && self->requires_grad()), RuntimeError,
+  if (!is_grad_enabled()) return;
+  TG_CHECK(!(self->is_leaf() && self->requires_grad()), RuntimeError,
            "a leaf Variable that requires grad is being used in an in-place operation. (op: ", op, ")");
+  TG_CHECK(!views_grad_leaf(self), RuntimeError,
+           "a view of a leaf Variable that requires grad is being used in an in-place operation. (op: ", op, ")");
 }
 
 void assign_inplace(const Tensor& self, const Tensor& result, const char* op) {
