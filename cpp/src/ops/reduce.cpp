@@ -152,6 +152,9 @@ Tensor expand_back(const Tensor& g, const Shape& kept_shape, const Shape& in_sha
 
 std::pair<Tensor, Tensor> extreme(const Tensor& x, const Shape& dims, bool keepdim, bool want_max,
                                   bool want_indices, const char* op) {
+  // torch checks the dtype before the dims; max/min(dim) accept bool, argmax/argmin do not
+  TG_CHECK(x->dtype != DType::Bool || std::string(op).rfind("arg", 0) != 0, RuntimeError, op,
+           "(): does not support bool input");
   Plan p = plan(x, dims, keepdim, op);
   if (p.R == 0) {
     // torch: over all dims a RuntimeError; over a given dim an IndexError
@@ -161,7 +164,6 @@ std::pair<Tensor, Tensor> extreme(const Tensor& x, const Shape& dims, bool keepd
     throw RuntimeError(str(op, "(): Expected reduction dim to be specified for input.numel() == 0. "
                            "Specify the reduction dim with the 'dim' argument.", where));
   }
-  TG_CHECK(x->dtype != DType::Bool || !want_indices, RuntimeError, op, ": not implemented for 'Bool'");
   Tensor values = empty(p.out_shape, x->dtype);
   Tensor indices = want_indices ? empty(p.out_shape, DType::Int64) : nullptr;
   dispatch_dtype(x->dtype, [&](auto z) {
