@@ -5,7 +5,8 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))  # so `from tests.helpers import ...` works
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
+# appended, so a PYTHONPATH package (e.g. the sanitized build of .ci/sanitize.sh) wins
+sys.path.append(os.path.join(os.path.dirname(__file__), "..", "python"))
 
 try:
     import torch  # noqa: F401
@@ -21,6 +22,10 @@ settings.register_profile("deep", deadline=None, max_examples=400,
 settings.load_profile("deep" if os.environ.get("TG_FUZZ_DEEP") == "1" else "default")
 
 torch.set_num_threads(1)
+
+if os.environ.get("TG_EXPECT_BUILD"):  # set by .ci/sanitize.sh: the tests must use that build
+    import tinygrad_ext  # noqa: E402
+    assert os.environ["TG_EXPECT_BUILD"] in os.path.realpath(tinygrad_ext._C.__file__), tinygrad_ext._C.__file__
 
 
 def pytest_configure(config):
