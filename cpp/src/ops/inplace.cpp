@@ -29,7 +29,7 @@ void assign_inplace(const Tensor& self, const Tensor& result, const char* op) {
   check_inplace(self, op);
   // an expanded tensor (torch allows fill_/zero_ there, not read-modify-write ops)
   // (stride 0 over a dim of size > 1) would be written several times per element
-  for (int64_t d = 0; d < self->dim(); ++d)
+  for (int64_t d = 0; d < self->dim() && self->numel() > 0; ++d)
     TG_CHECK(!(self->strides[d] == 0 && self->shape[d] > 1), RuntimeError,
              "unsupported operation: more than one element of the written-to tensor refers to a single "
              "memory location. Please clone() the tensor before performing the operation. (op: ", op, ")");
