@@ -219,13 +219,12 @@ Tensor minmax(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
   record(name, {a, b}, {out}, [&] {
     return [op, sa = save(a), sb = save(b)](const Grads& g) -> Grads {
       Tensor av = detach(sa.get()), bv = detach(sb.get());
-      DType dt = g[0]->dtype;
+      // where(), not a 0/1 multiply, so a NaN gradient does not leak into the losing side
       bool is_max = op == BinaryOp::Maximum;
-      Tensor a_loses = to_dtype(compare(is_max ? BinaryOp::Lt : BinaryOp::Gt, av, bv), dt);
-      Tensor b_loses = to_dtype(compare(is_max ? BinaryOp::Gt : BinaryOp::Lt, av, bv), dt);
-      Tensor half_tie = mul(to_dtype(compare(BinaryOp::Eq, av, bv), dt), Scalar(0.5));
-      return {mul(g[0], rsub(add(a_loses, half_tie), Scalar(1.0))),
-              mul(g[0], rsub(add(b_loses, half_tie), Scalar(1.0)))};
+      Tensor zero = zeros({}, g[0]->dtype);
+      Tensor shared = where(compare(BinaryOp::Eq, av, bv), mul(g[0], Scalar(0.5)), g[0]);
+      return {where(compare(is_max ? BinaryOp::Lt : BinaryOp::Gt, av, bv), zero, shared),
+              where(compare(is_max ? BinaryOp::Gt : BinaryOp::Lt, av, bv), zero, shared)};
     };
   });
   return out;
