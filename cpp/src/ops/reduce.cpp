@@ -179,7 +179,8 @@ Tensor extreme_values(const Tensor& x, const Shape& dims, bool keepdim, bool wan
                       const char* node) {
   Tensor out = extreme(x, dims, keepdim, want_max, false, op).first;
   Geometry geo = geometry(x, dims, keepdim, op);
-  bool all_dims = dims.empty();
+  // only max()/min() (MaxBackward1/MinBackward1) share among NaNs; amax/amin give NaN like torch
+  bool all_dims = dims.empty() && (std::string(node) == "MaxBackward1" || std::string(node) == "MinBackward1");
   record(node, {x}, {out}, [&] {
     return [geo, all_dims, sx = save(x), so = save_output(out)](const Grads& g) -> Grads {
       Tensor xv = sx.get();
