@@ -182,10 +182,20 @@ Tensor div(const Tensor& a, const Tensor& b) {
   return out;
 }
 Tensor div(const Tensor& a, Scalar b) { return div(a, wrap(a, b)); }
-Tensor rdiv(const Tensor& a, Scalar b) {
-  DType dt = is_floating(result_type(a, b)) ? result_type(a, b) : DType::Float32;
-  return named_as(div(scalar_tensor(b, dt), a), "MulBackward0");  // torch: b * a.reciprocal()
+// 1 / a, with d(1/a) = -g r^2 where r is the saved output (a itself is not saved, so a later
+// in-place change of a does not break backward, as in torch)
+static Tensor reciprocal_op(const Tensor& a) {
+  Tensor out = unary(UnaryOp::Reciprocal, a);
+  record("ReciprocalBackward0", {a}, {out}, [&] {
+    return [s = save_output(out)](const Grads& g) -> Grads {
+      Tensor r = s.get();
+      return {neg(mul(g[0], mul(r, r)))};
+    };
+  });
+  return out;
 }
+// b / a = b * a.reciprocal(), as torch computes it
+Tensor rdiv(const Tensor& a, Scalar b) { return mul(reciprocal_op(a), b); }
 
 // d(a^b) = (g b a^(b-1), g a^b log a), the second taken as 0 where a == 0 and b >= 0
 Tensor pow(const Tensor& a, const Tensor& b) {
