@@ -26,6 +26,12 @@ std::optional<Scalar> as_scalar(const py::handle& o) {
   return std::nullopt;
 }
 
+Scalar scalar_arg(const py::handle& o, const char* op) {
+  if (auto s = as_scalar(o)) return *s;
+  throw TypeError(str(op, "(): expected a number, not '",
+                      std::string(py::str(o.get_type().attr("__name__"))), "'"));
+}
+
 Tensor as_tensor(const py::handle& o, const char* op) {
   if (py::isinstance<TensorImpl>(o)) return o.cast<Tensor>();
   if (auto s = as_scalar(o)) return scalar_tensor(*s, s->default_dtype());
@@ -38,8 +44,7 @@ Shape as_dims(const py::handle& o) {
   if (py::isinstance<py::int_>(o)) return {o.cast<int64_t>()};
   Shape dims;
   for (auto d : o) dims.push_back(py::cast<int64_t>(d));
-  TG_CHECK(!dims.empty(), ValueError, "dim: an empty tuple of dims is not supported; pass None for all dims");
-  return dims;
+  return dims;  // empty = all dims, as torch does for sum/mean/amax/amin with dim=()
 }
 
 Shape as_shape(const py::handle& o, const char* op) {
@@ -114,6 +119,9 @@ PYBIND11_MODULE(_C, m) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
     } catch (const std::bad_alloc&) {
       PyErr_SetString(PyExc_MemoryError, "tinygrad_ext: out of memory allocating a tensor");
+    } catch (const py::cast_error& e) {
+      // an argument of the wrong type (a str where a dim is expected...): TypeError, as in torch
+      PyErr_SetString(PyExc_TypeError, e.what());
     }
   });
 

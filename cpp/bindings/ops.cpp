@@ -52,7 +52,7 @@ Tensor with_alpha(const Tensor& a, const py::handle& other, const py::handle& al
 // A where() operand: a tensor, or a number typed by the other operand.
 Tensor where_operand(const py::handle& v, const py::handle& other) {
   if (py::isinstance<TensorImpl>(v)) return v.cast<Tensor>();
-  Scalar s = *as_scalar(v);
+  Scalar s = scalar_arg(v, "where");
   if (py::isinstance<TensorImpl>(other)) return scalar_tensor(s, result_type(other.cast<Tensor>(), s));
   return scalar_tensor(s, s.default_dtype());
 }
@@ -63,7 +63,7 @@ Tensor clamp(const Tensor& x, const py::handle& lo, const py::handle& hi) {
   Tensor out = x;
   auto bound = [&](const py::handle& b) {
     if (py::isinstance<TensorImpl>(b)) return b.cast<Tensor>();
-    Scalar s = *as_scalar(b);
+    Scalar s = scalar_arg(b, "clamp");
     return scalar_tensor(s, result_type(x, s));
   };
   if (!lo.is_none()) {
@@ -77,11 +77,13 @@ Tensor clamp(const Tensor& x, const py::handle& lo, const py::handle& hi) {
   return out;
 }
 
-// The operand an in-place op computes from: a clone of self when autograd may save self for
-// backward (the in-place write would otherwise invalidate it), as torch does.
-Tensor source(const Tensor& self, const py::handle& other = py::none()) {
+// What an in-place op whose backward saves `self` (mul_, div_, pow_, clamp_) computes from: the
+// write would change the saved self and break backward, so when autograd records the op it
+// computes from a copy (torch saves the original self the same way).
+Tensor inplace_source(const Tensor& self, const py::handle& other) {
   bool other_grad = py::isinstance<TensorImpl>(other) && other.cast<Tensor>()->requires_grad();
-  return is_grad_enabled() && (self->requires_grad() || other_grad) ? clone(self) : self;
+  if (is_grad_enabled() && (self->requires_grad() || other_grad)) return clone(self);
+  return self;
 }
 
 Tensor inplace(const Tensor& self, const Tensor& result, const char* op) {
@@ -121,10 +123,10 @@ void bind_ops(py::module_& m) {
       .def("__ge__", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Ge>, cmp_ts<BinaryOp::Ge>, "ge"); }, py::is_operator())
       .def("__neg__", [](T a) { return neg(a); })
       .def("__abs__", [](T a) { return abs(a); })
-      .def("__iadd__", [](T a, O b) { return inplace(a, binary(source(a, b), b, add_tt, add_ts, "add_"), "add_"); }, py::is_operator())
-      .def("__isub__", [](T a, O b) { return inplace(a, binary(source(a, b), b, sub_tt, sub_ts, "sub_"), "sub_"); }, py::is_operator())
-      .def("__imul__", [](T a, O b) { return inplace(a, binary(source(a, b), b, mul_tt, mul_ts, "mul_"), "mul_"); }, py::is_operator())
-      .def("__itruediv__", [](T a, O b) { return inplace(a, binary(source(a, b), b, div_tt, div_ts, "div_"), "div_"); }, py::is_operator());
+      .def("__iadd__", [](T a, O b) { return inplace(a, binary(a, b, add_tt, add_ts, "add_"), "add_"); }, py::is_operator())
+      .def("__isub__", [](T a, O b) { return inplace(a, binary(a, b, sub_tt, sub_ts, "sub_"), "sub_"); }, py::is_operator())
+      .def("__imul__", [](T a, O b) { return inplace(a, binary(inplace_source(a, b), b, mul_tt, mul_ts, "mul_"), "mul_"); }, py::is_operator())
+      .def("__itruediv__", [](T a, O b) { return inplace(a, binary(inplace_source(a, b), b, div_tt, div_ts, "div_"), "div_"); }, py::is_operator());
 
   // ---- functions that are both tg.name(input, ...) and Tensor.name(...) ----
   auto both = [&](const char* name, auto fn, auto... extra) {
@@ -220,12 +222,12 @@ void bind_ops(py::module_& m) {
   });
 
   // ---- in-place ----
-  cls.def("add_", [](T a, O b, O alpha) { return inplace(a, with_alpha(source(a, b), b, alpha, false), "add_"); }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
-      .def("sub_", [](T a, O b, O alpha) { return inplace(a, with_alpha(source(a, b), b, alpha, true), "sub_"); }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
-      .def("mul_", [](T a, O b) { return inplace(a, binary(source(a, b), b, mul_tt, mul_ts, "mul_"), "mul_"); }, py::arg("other"))
-      .def("div_", [](T a, O b) { return inplace(a, binary(source(a, b), b, div_tt, div_ts, "div_"), "div_"); }, py::arg("other"))
-      .def("pow_", [](T a, O b) { return inplace(a, binary(source(a, b), b, pow_tt, pow_ts, "pow_"), "pow_"); }, py::arg("exponent"))
-      .def("clamp_", [](T a, O lo, O hi) { return inplace(a, clamp(source(a), lo, hi), "clamp_"); }, py::arg("min") = py::none(), py::arg("max") = py::none())
+  cls.def("add_", [](T a, O b, O alpha) { return inplace(a, with_alpha(a, b, alpha, false), "add_"); }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
+      .def("sub_", [](T a, O b, O alpha) { return inplace(a, with_alpha(a, b, alpha, true), "sub_"); }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
+      .def("mul_", [](T a, O b) { return inplace(a, binary(inplace_source(a, b), b, mul_tt, mul_ts, "mul_"), "mul_"); }, py::arg("other"))
+      .def("div_", [](T a, O b) { return inplace(a, binary(inplace_source(a, b), b, div_tt, div_ts, "div_"), "div_"); }, py::arg("other"))
+      .def("pow_", [](T a, O b) { return inplace(a, binary(inplace_source(a, b), b, pow_tt, pow_ts, "pow_"), "pow_"); }, py::arg("exponent"))
+      .def("clamp_", [](T a, O lo, O hi) { return inplace(a, clamp(inplace_source(a, py::none()), lo, hi), "clamp_"); }, py::arg("min") = py::none(), py::arg("max") = py::none())
       .def("copy_", [](T a, T src) { return inplace(a, src, "copy_"); }, py::arg("src"))
       .def("zero_", [](T a) {
         check_inplace(a, "zero_");
@@ -235,7 +237,7 @@ void bind_ops(py::module_& m) {
       })
       .def("fill_", [](T a, O v) {
         check_inplace(a, "fill_");
-        Tensor val = py::isinstance<TensorImpl>(v) ? v.cast<Tensor>() : scalar_tensor(*as_scalar(v), a->dtype);
+        Tensor val = py::isinstance<TensorImpl>(v) ? v.cast<Tensor>() : scalar_tensor(scalar_arg(v, "fill_"), a->dtype);
         TG_CHECK(val->dim() == 0, RuntimeError, "fill_ only supports 0-dimension value tensor but got tensor with ",
                  val->dim(), " dimensions.");
         { GradModeGuard off(false); copy_into(a, val); }
@@ -256,10 +258,10 @@ void bind_ops(py::module_& m) {
       }, py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = py::none());
 
   // ---- creation primitives (the Python layer parses sizes and keyword arguments) ----
-  m.def("_full", [](const Shape& shape, O value, DType dtype) { return full(shape, *as_scalar(value), dtype); });
+  m.def("_full", [](const Shape& shape, O value, DType dtype) { return full(shape, scalar_arg(value, "full"), dtype); });
   m.def("_empty", [](const Shape& shape, DType dtype) { return empty(shape, dtype); });
   m.def("_arange", [](O start, O end, O step, O dtype) {
-    return arange(*as_scalar(start), *as_scalar(end), *as_scalar(step), as_dtype(dtype));
+    return arange(scalar_arg(start, "arange"), scalar_arg(end, "arange"), scalar_arg(step, "arange"), as_dtype(dtype));
   });
   m.def("_linspace", [](double s, double e, int64_t n, DType dt) { return linspace(s, e, n, dt); });
   m.def("_eye", [](int64_t n, int64_t mm_, DType dt) { return eye(n, mm_, dt); });
@@ -270,9 +272,9 @@ void bind_ops(py::module_& m) {
   m.def("_result_type", [](O a, O b) {
     bool ta = py::isinstance<TensorImpl>(a), tb = py::isinstance<TensorImpl>(b);
     if (ta && tb) return result_type(a.cast<Tensor>(), b.cast<Tensor>());
-    if (ta) return result_type(a.cast<Tensor>(), *as_scalar(b));
-    if (tb) return result_type(b.cast<Tensor>(), *as_scalar(a));
-    Scalar x = *as_scalar(a), y = *as_scalar(b);
+    if (ta) return result_type(a.cast<Tensor>(), scalar_arg(b, "result_type"));
+    if (tb) return result_type(b.cast<Tensor>(), scalar_arg(a, "result_type"));
+    Scalar x = scalar_arg(a, "result_type"), y = scalar_arg(b, "result_type");
     return x.kind >= y.kind ? x.default_dtype() : y.default_dtype();
   });
 }

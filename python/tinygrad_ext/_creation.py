@@ -41,6 +41,15 @@ def _to_array(data):
     return np.asarray(data)
 
 
+def _has_float64(data):
+    """True when data holds a float64-typed item (numpy array/scalar or tensor), as torch infers."""
+    if isinstance(data, (list, tuple)):
+        return any(_has_float64(d) for d in data)
+    if isinstance(data, Tensor):
+        return data.dtype == _dtype.float64
+    return isinstance(data, (np.ndarray, np.generic)) and data.dtype == np.float64
+
+
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of `data` (nested lists, numbers, numpy arrays, tensors)."""
     arr = _to_array(data)
@@ -50,10 +59,9 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
             arr = arr.astype(np.bool_)
         elif kind in "iu":
             arr = arr.astype(np.int64)
-        elif kind == "f" and not isinstance(data, np.ndarray):
-            arr = arr.astype(np.float32)  # Python floats take the default dtype
         elif kind == "f":
-            arr = arr.astype(np.float64 if arr.dtype == np.float64 else np.float32)
+            # Python floats take the default dtype; float64 numpy data and tensors keep theirs
+            arr = arr.astype(np.float64 if _has_float64(data) else np.float32)
         elif arr.size == 0 and kind in "fOU":
             arr = arr.astype(np.float32)
         else:

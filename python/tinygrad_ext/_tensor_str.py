@@ -28,7 +28,8 @@ class _Formatter:
                 self.sci = hi / lo > 1000.0 or hi > 1.0e8
             else:
                 self.sci = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
-        self.width = max((len(self.format_raw(v)) for v in values.flat), default=1)
+        # torch sizes the column from the nonzero finite values only; nan/inf/0 are padded to it
+        self.width = max((len(self.format_raw(v)) for v in finite[finite != 0].flat), default=1)
 
     @staticmethod
     def _plain(v):
@@ -66,7 +67,7 @@ def _body(arr, fmt, indent, summarize):
         return fmt.format(arr.item())
     if arr.ndim == 1:
         items = [fmt.format(v) for v in arr.tolist()] if not summarize or arr.shape[0] <= 2 * EDGEITEMS else (
-            [fmt.format(v) for v in arr[:EDGEITEMS].tolist()] + ["..."] +
+            [fmt.format(v) for v in arr[:EDGEITEMS].tolist()] + [" ..."] +
             [fmt.format(v) for v in arr[-EDGEITEMS:].tolist()])
         per_line = max(1, (LINEWIDTH - indent) // (fmt.width + 2))
         lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]

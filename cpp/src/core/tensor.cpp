@@ -57,7 +57,8 @@ int64_t TensorImpl::numel() const {
 }
 
 bool TensorImpl::is_contiguous() const {
-  if (numel() == 0) return true;  // nothing to lay out, as torch
+  for (int64_t s : shape)
+    if (s == 0) return true;  // no elements: contiguous whatever the strides (torch; numpy gives 0 strides)
   int64_t expected = 1;
   for (int64_t d = dim() - 1; d >= 0; --d) {
     if (shape[d] == 1) continue;

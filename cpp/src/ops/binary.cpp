@@ -128,9 +128,9 @@ Tensor add(const Tensor& a, Scalar b) { return add(a, wrap(a, b)); }
 
 // d(a - alpha b) = (g, -alpha g)
 Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
-  TG_CHECK(!(a->dtype == DType::Bool && b->dtype == DType::Bool), RuntimeError,
-           "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-           "`logical_xor()` operator instead.");
+  TG_CHECK(a->dtype != DType::Bool && b->dtype != DType::Bool, RuntimeError,
+           "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+           "invert a mask, use the `~` or `logical_not()` operator instead.");
   bool unit = alpha.kind != Kind::Float && alpha.i == 1;
   Tensor out = unit ? arith_op(BinaryOp::Sub, a, b)
                     : arith_op(BinaryOp::Sub, a, mul(detach(b), alpha));
@@ -141,8 +141,18 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
   });
   return out;
 }
-Tensor sub(const Tensor& a, Scalar b) { return sub(a, wrap(a, b)); }
-Tensor rsub(const Tensor& a, Scalar b) { return sub(wrap(a, b), a); }
+// A bool scalar would be promoted away by wrap(), so check it here as torch does.
+Tensor sub(const Tensor& a, Scalar b) {
+  return sub(a, b.kind == Kind::Bool ? scalar_tensor(b, DType::Bool) : wrap(a, b));
+}
+// Renames the node that produced `out` to torch's name for the op the user called.
+static Tensor named_as(Tensor out, const char* name) {
+  if (auto* fn = dynamic_cast<FunctionNode*>(out->grad_fn().get())) fn->name_ = name;
+  return out;
+}
+Tensor rsub(const Tensor& a, Scalar b) {
+  return named_as(sub(b.kind == Kind::Bool ? scalar_tensor(b, DType::Bool) : wrap(a, b), a), "RsubBackward1");
+}
 
 // d(a b) = (g b, g a)
 Tensor mul(const Tensor& a, const Tensor& b) {
@@ -165,16 +175,27 @@ Tensor div(const Tensor& a, const Tensor& b) {
     return [gb, sa = gb ? save(a) : SavedTensor(), sb = save(b)](const Grads& g) -> Grads {
       Tensor bv = sb.get();
       Tensor ga = div(g[0], bv);
-      return {ga, gb ? neg(div(mul(g[0], sa.get()), mul(bv, bv))) : nullptr};
+      // -g (a / b) / b, in torch's order: b * b would overflow for |b| > 1e154
+      return {ga, gb ? neg(mul(g[0], div(div(sa.get(), bv), bv))) : nullptr};
     };
   });
   return out;
 }
 Tensor div(const Tensor& a, Scalar b) { return div(a, wrap(a, b)); }
-Tensor rdiv(const Tensor& a, Scalar b) {
-  DType dt = is_floating(result_type(a, b)) ? result_type(a, b) : DType::Float32;
-  return div(scalar_tensor(b, dt), a);
+// 1 / a, with d(1/a) = -g r^2 where r is the saved output (a itself is not saved, so a later
+// in-place change of a does not break backward, as in torch)
+static Tensor reciprocal_op(const Tensor& a) {
+  Tensor out = unary(UnaryOp::Reciprocal, a);
+  record("ReciprocalBackward0", {a}, {out}, [&] {
+    return [s = save_output(out)](const Grads& g) -> Grads {
+      Tensor r = s.get();
+      return {neg(mul(g[0], mul(r, r)))};
+    };
+  });
+  return out;
 }
+// b / a = b * a.reciprocal(), as torch computes it
+Tensor rdiv(const Tensor& a, Scalar b) { return mul(reciprocal_op(a), b); }
 
 // d(a^b) = (g b a^(b-1), g a^b log a), the second taken as 0 where a == 0 and b >= 0
 Tensor pow(const Tensor& a, const Tensor& b) {
@@ -184,7 +205,11 @@ Tensor pow(const Tensor& a, const Tensor& b) {
     return [ga, gb, sa = save(a), sb = save(b), so = save_output(out)](const Grads& g) -> Grads {
       Tensor av = sa.get(), bv = sb.get();
       Tensor da, db;
-      if (ga) da = mul(g[0], mul(bv, pow(av, sub(bv, Scalar(int64_t(1))))));
+      if (ga) {
+        // b a^(b-1), and exactly 0 where b == 0 (0 * 0^-1 would be NaN), as torch
+        da = mul(g[0], mul(bv, pow(av, sub(bv, Scalar(int64_t(1))))));
+        da = where(compare(BinaryOp::Eq, bv, Scalar(0.0)), zeros({}, da->dtype), da);
+      }
       if (gb) {
         Tensor lg = mul(so.get(), log(av));
         Tensor zero_base = logical_and_(compare(BinaryOp::Eq, av, Scalar(0.0)), compare(BinaryOp::Ge, bv, Scalar(0.0)));
@@ -196,17 +221,20 @@ Tensor pow(const Tensor& a, const Tensor& b) {
   return out;
 }
 
-// Ties send half the gradient to each side, as torch.
+// Ties send half the gradient to each side, and a side gets no gradient only where it strictly
+// loses, as torch (so where a NaN is involved both sides get the gradient).
 namespace {
 Tensor minmax(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
   Tensor out = arith_op(op, a, b);
   record(name, {a, b}, {out}, [&] {
     return [op, sa = save(a), sb = save(b)](const Grads& g) -> Grads {
       Tensor av = detach(sa.get()), bv = detach(sb.get());
-      Tensor wins = compare(op == BinaryOp::Maximum ? BinaryOp::Gt : BinaryOp::Lt, av, bv);
-      Tensor ties = compare(BinaryOp::Eq, av, bv);
-      Tensor share_a = add(to_dtype(wins, g[0]->dtype), mul(to_dtype(ties, g[0]->dtype), Scalar(0.5)));
-      return {mul(g[0], share_a), mul(g[0], rsub(share_a, Scalar(1.0)))};
+      // where(), not a 0/1 multiply, so a NaN gradient does not leak into the losing side
+      bool is_max = op == BinaryOp::Maximum;
+      Tensor zero = zeros({}, g[0]->dtype);
+      Tensor shared = where(compare(BinaryOp::Eq, av, bv), mul(g[0], Scalar(0.5)), g[0]);
+      return {where(compare(is_max ? BinaryOp::Lt : BinaryOp::Gt, av, bv), zero, shared),
+              where(compare(is_max ? BinaryOp::Gt : BinaryOp::Lt, av, bv), zero, shared)};
     };
   });
   return out;

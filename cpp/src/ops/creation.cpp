@@ -30,6 +30,10 @@ Tensor arange(Scalar start, Scalar end, Scalar step, std::optional<DType> dtype)
   TG_CHECK(step.f != 0, RuntimeError, "arange: step must be nonzero");
   TG_CHECK((step.f > 0 && end.f >= start.f) || (step.f < 0 && end.f <= start.f), RuntimeError,
            "arange: upper bound and larger bound inconsistent with step sign");
+  // the count as a double first: casting a value beyond int64 to int64 is undefined behaviour
+  double count = std::ceil((end.f - start.f) / step.f);
+  TG_CHECK(std::isfinite(count) && count < 9.0e18, RuntimeError, "arange: the range [", start.f, ", ",
+           end.f, ") with step ", step.f, " has too many elements (", count, ")");
   int64_t n;
   if (any_float)
     n = static_cast<int64_t>(std::ceil((end.f - start.f) / step.f));
@@ -51,7 +55,7 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype) {
   Tensor t = empty({steps}, dtype);
   // torch fills the first half forward from start and the second half backward from end,
   // computing in the output's own precision.
-  int64_t half = steps / 2;
+  int64_t half = steps == 1 ? 1 : steps / 2;  // a single step is `start`, as in torch
   dispatch_dtype(dtype, [&](auto z) {
     using T = decltype(z);
     using C = std::conditional_t<std::is_same_v<T, float>, float, double>;

@@ -98,6 +98,7 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape, DType dtype, Gener
 
 Tensor randperm(int64_t n, DType dtype, Generator* gen) {
   TG_CHECK(n >= 0, RuntimeError, "randperm: n must be non-negative, got ", n);
+  Tensor t = empty({n}, dtype);  // first, so an impossible n raises MemoryError
   std::vector<int64_t> perm(n);
   std::iota(perm.begin(), perm.end(), 0);
   {
@@ -108,7 +109,6 @@ Tensor randperm(int64_t n, DType dtype, Generator* gen) {
       std::swap(perm[i], perm[dist(g.engine)]);
     }
   }
-  Tensor t = empty({n}, dtype);
   dispatch_dtype(dtype, [&](auto z) {
     using T = decltype(z);
     T* p = t->data<T>();

@@ -157,10 +157,18 @@ Tensor expand_back(const Tensor& g, const Shape& kept_shape, const Shape& in_sha
 
 std::pair<Tensor, Tensor> extreme(const Tensor& x, const Shape& dims, bool keepdim, bool want_max,
                                   bool want_indices, const char* op) {
+  // torch checks the dtype before the dims; max/min(dim) accept bool, argmax/argmin do not
+  TG_CHECK(x->dtype != DType::Bool || std::string(op).rfind("arg", 0) != 0, RuntimeError, op,
+           "(): does not support bool input");
   Plan p = plan(x, dims, keepdim, op);
-  TG_CHECK(p.R > 0, IndexError, op, "(): Expected reduction dim to be specified for input.numel() == 0. "
-           "Specify the reduction dim with the 'dim' argument. (input shape ", shape_str(x->shape), ")");
-  TG_CHECK(x->dtype != DType::Bool || !want_indices, RuntimeError, op, ": not implemented for 'Bool'");
+  if (p.R == 0) {
+    // torch: over all dims a RuntimeError; over a given dim an IndexError
+    std::string where = str(" (input shape ", shape_str(x->shape), ")");
+    if (!dims.empty())
+      throw IndexError(str(op, "(): Expected reduction dim ", dims[0], " to have non-zero size.", where));
+    throw RuntimeError(str(op, "(): Expected reduction dim to be specified for input.numel() == 0. "
+                           "Specify the reduction dim with the 'dim' argument.", where));
+  }
   Tensor values = empty(p.out_shape, x->dtype);
   Tensor indices = want_indices ? empty(p.out_shape, DType::Int64) : nullptr;
   dispatch_dtype(x->dtype, [&](auto z) {
@@ -176,10 +184,20 @@ Tensor extreme_values(const Tensor& x, const Shape& dims, bool keepdim, bool wan
                       const char* node) {
   Tensor out = extreme(x, dims, keepdim, want_max, false, op).first;
   Geometry geo = geometry(x, dims, keepdim, op);
+  // only max()/min() (MaxBackward1/MinBackward1) share among NaNs; amax/amin give NaN like torch
+  bool all_dims = dims.empty() && (std::string(node) == "MaxBackward1" || std::string(node) == "MinBackward1");
   record(node, {x}, {out}, [&] {
-    return [geo, sx = save(x), so = save_output(out)](const Grads& g) -> Grads {
+    return [geo, all_dims, sx = save(x), so = save_output(out)](const Grads& g) -> Grads {
       Tensor xv = sx.get();
       Shape kept = geo.kept_shape;
+      if (all_dims && is_floating(xv->dtype) && xv->numel() > 0 &&
+          std::isnan(to_dtype(detach(so.get()), DType::Float64)->data<double>()[0])) {
+        // max()/min() returning NaN: torch shares the gradient evenly among the NaN elements
+        // (NaN == NaN is false, so the generic tie rule below would divide by zero)
+        Tensor xd = detach(xv);
+        Tensor nan_hit = to_dtype(compare(BinaryOp::Ne, xd, xd), g[0]->dtype);
+        return {div(mul(g[0], nan_hit), sum(nan_hit, {}, false))};
+      }
       Tensor hit = to_dtype(compare(BinaryOp::Eq, detach(xv), reshape(detach(so.get()), kept)), g[0]->dtype);
       Tensor count = xv->dim() == 0 ? hit : sum(hit, geo.dims, true);
       return {div(mul(reshape(g[0], kept), hit), count)};
@@ -221,7 +239,8 @@ Tensor sum(const Tensor& x_in, const Shape& dims, bool keepdim, std::optional<DT
     if constexpr (std::is_floating_point_v<T>) sum_kernel<T, T>(p, out->data<T>());
     else sum_kernel<int64_t, T>(p, out->data<int64_t>());
   });
-  record("SumBackward0", {x}, {out}, [&] {
+  // torch names the all-dims overload SumBackward0 and the dim overload SumBackward1
+  record(dims.empty() ? "SumBackward0" : "SumBackward1", {x}, {out}, [&] {
     return [kept = p.kept_shape, in_shape = x->shape](const Grads& g) -> Grads {
       return {expand_back(g[0], kept, in_shape)};
     };
@@ -242,7 +261,7 @@ Tensor mean(const Tensor& x, const Shape& dims, bool keepdim) {
     s = sum(x, dims, keepdim);
   }
   Tensor out = R == 0 ? full(s->shape, Scalar(NAN), x->dtype) : div(s, Scalar(static_cast<double>(R)));
-  record("MeanBackward0", {x}, {out}, [&] {
+  record(dims.empty() ? "MeanBackward0" : "MeanBackward1", {x}, {out}, [&] {
     return [kept = p.kept_shape, in_shape = x->shape, R](const Grads& g) -> Grads {
       return {div(expand_back(g[0], kept, in_shape), Scalar(static_cast<double>(R)))};
     };

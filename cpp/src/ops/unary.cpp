@@ -158,12 +158,14 @@ Tensor sqrt(const Tensor& x) {
   return out;
 }
 
-// relu'(x) = 1 where the output is positive, else 0
+// relu'(x) = 0 where the output is <= 0, else 1 (torch's threshold_backward: a NaN input passes
+// the gradient through, and a masked position gives 0 even when the incoming gradient is NaN)
 Tensor relu(const Tensor& x) {
   Tensor out = unary(UnaryOp::Relu, x);
   record("ReluBackward0", {x}, {out}, [&] {
     return [s = save_output(out)](const Grads& g) -> Grads {
-      return {mul(g[0], compare(BinaryOp::Gt, detach(s.get()), Scalar(int64_t(0))))};
+      Tensor masked = compare(BinaryOp::Le, detach(s.get()), Scalar(int64_t(0)));
+      return {where(masked, scalar_tensor(Scalar(0.0), g[0]->dtype), g[0])};
     };
   });
   return out;

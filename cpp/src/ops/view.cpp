@@ -174,12 +174,15 @@ Tensor expand(const Tensor& t, const Shape& shape) {
     }
     int64_t have = t->shape[i - lead];
     if (want == -1) want = have;
+    TG_CHECK(want >= 0, RuntimeError, "expand: the expanded size of the tensor (", want,
+             ") is negative at dimension ", i, ".  Target sizes: ", shape_str(shape));
     TG_CHECK(have == want || have == 1, RuntimeError, "The expanded size of the tensor (", want,
              ") must match the existing size (", have, ") at non-singleton dimension ", i,
              ".  Target sizes: ", shape_str(shape), ".  Tensor sizes: ", shape_str(t->shape));
     out_shape[i] = want;
     strides[i] = have == want ? t->strides[i - lead] : 0;
   }
+  shape_numel(out_shape);  // raises when the element count overflows int64
   Tensor out = make_view(t, out_shape, strides, t->offset);
   Shape in_shape = t->shape;
   record("ExpandBackward0", {t}, {out}, [&] {

@@ -64,7 +64,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     for x in wrt:
         if x.dtype != _C.dtype.float64:
             raise GradcheckError(f"gradcheck: input of dtype {x.dtype!r} should be float64 for accurate checks")
-        if any(s == 0 for s, n in zip(x.stride(), x.shape) if n > 1):
+        if x.numel() > 0 and any(s == 0 for s, n in zip(x.stride(), x.shape) if n > 1):
             raise GradcheckError("gradcheck: an input has overlapping memory (an expanded view); "
                                  "pass a contiguous copy")
     analytic = _analytic_jacobians(fn, inputs, wrt)
