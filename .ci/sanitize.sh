@@ -6,8 +6,9 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="$ROOT/build-asan"
 SAN="${TG_SANITIZE:-address,undefined}"
 
+mkdir -p "$BUILD"
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTG_SANITIZE="$SAN" \
-  -Dpybind11_DIR="$(python -m pybind11 --cmakedir)" > "$BUILD.configure.log" 2>&1 || { cat "$BUILD.configure.log"; exit 1; }
+  -Dpybind11_DIR="$(python -m pybind11 --cmakedir)" > "$BUILD/configure.log" 2>&1 || { cat "$BUILD/configure.log"; exit 1; }
 cmake --build "$BUILD" -j2
 
 # A package folder: the Python sources (symlinked) next to the sanitized extension.
