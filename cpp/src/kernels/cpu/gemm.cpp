@@ -24,6 +24,8 @@
 // skip packing and use the ISA's small_gemm, which works directly on the operands.
 #include "tg/gemm.h"
 
+#include <vector>
+
 #include <algorithm>
 #include <cstdlib>
 #include <new>
@@ -194,6 +196,20 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
   // A stride-1 vector reads the same either way; prefer the contiguous-dot layouts.
   if (M == 1 && ta && lda == 1) ta = false;
   if (N == 1 && !tb && ldb == 1) tb = true, ldb = K;
+  // A narrow output (a few columns, many rows: a Linear layer with few outputs) would pad every
+  // micro-tile's columns to the kernel width. C^T = op(B)^T op(A)^T puts the narrow side on the
+  // rows instead, where tiles are only a few rows tall; the small result is then transposed back.
+  constexpr int64_t kNarrowCols = 16;
+  if (N < kNarrowCols && N > 1 && M >= 4 * kNarrowCols) {
+    std::vector<T> ct(static_cast<size_t>(N) * static_cast<size_t>(M));
+    gemm_impl(!tb, !ta, N, M, K, alpha, B, ldb, A, lda, T(0), ct.data(), M);
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) {
+        T& c = C[i * ldc + j];
+        c = beta == T(0) ? ct[j * M + i] : beta * c + ct[j * M + i];
+      }
+    return;
+  }
   const KernelSet<T>& ks = kernels<T>();
   if (M <= kSmallMaxRows || N == 1)
     return parallel_small_gemm(ks, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
