@@ -77,3 +77,19 @@ __version__ = "0.1.0"
 # Data loading (tg.utils.data as torch.utils.data; tg.datasets / tg.transforms as torchvision's).
 from . import utils, datasets, transforms  # noqa: E402
 from .serialization import SerializationError, load, save  # noqa: E402  (tg.save / tg.load)
+
+# Determinism: every CPU kernel splits its work into pieces whose size does not depend on the
+# thread count (elementwise ops per element, reductions in fixed-size chunks combined in order,
+# GEMM per output tile with one K order), so results are the same bits on any number of threads.
+# The switch is kept for torch compatibility and reports what was asked.
+_deterministic_algorithms = False
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """As torch.use_deterministic_algorithms; tinygrad_ext's kernels are always deterministic."""
+    global _deterministic_algorithms
+    _deterministic_algorithms = True if mode else False  # (`bool` is tg.bool in this module)
+
+
+def are_deterministic_algorithms_enabled():
+    return _deterministic_algorithms

@@ -89,12 +89,12 @@ void sum_kernel(const Plan& p, Acc* out) {
   const T* x = p.src->data<T>();
   const int64_t R = p.R, B = p.B;
   if (B == 1) {
-    if (p.A == 1) {  // one long row: split it across threads, then add the partial sums
-      int threads = get_num_threads();
-      std::vector<Acc> part(threads > 0 ? threads : 1, Acc(0));
-      int64_t chunk = std::max<int64_t>(kGrainSize, (R + threads - 1) / threads);
-      int64_t nchunks = (R + chunk - 1) / chunk;
-      part.assign(nchunks > 0 ? nchunks : 1, Acc(0));
+    if (p.A == 1) {
+      // One long row: fixed-size chunks (never sized by the thread count, so the result is the
+      // same bits on any number of threads), summed in parallel, then the partial sums in order.
+      constexpr int64_t chunk = int64_t(1) << 18;
+      int64_t nchunks = std::max<int64_t>(1, (R + chunk - 1) / chunk);
+      std::vector<Acc> part(nchunks, Acc(0));
       parallel_for(nchunks, 1, [&](int64_t b, int64_t e) {
         for (int64_t c = b; c < e; ++c)
           part[c] = pairwise_sum<Acc>(x + c * chunk, std::min(chunk, R - c * chunk));
