@@ -26,8 +26,11 @@ def parse_args(description, epochs=10, data=False, argv=None):
     p.add_argument("--quick", action="store_true", help="tiny sizes so the run takes a few seconds")
     p.add_argument("--out", default=os.path.join(HERE, "out"), help="folder for the PNG figures")
     if data:
-        default = os.environ.get("TG_DATA") or os.path.join(HERE, "..", "..", "shared", "data", "fashion-mnist")
-        p.add_argument("--data", default=default, help="Fashion-MNIST folder (env TG_DATA)")
+        # TG_DATA, else the shared copy beside the project, else data/ in the checkout (downloaded
+        # there on first use).
+        shared = os.path.join(HERE, "..", "..", "shared", "data", "fashion-mnist")
+        default = os.environ.get("TG_DATA") or (shared if os.path.isdir(shared) else os.path.join(HERE, "..", "data"))
+        p.add_argument("--data", default=default, help="Fashion-MNIST folder (env TG_DATA); downloaded if missing")
     args = p.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     return args
@@ -142,8 +145,8 @@ def load_fashion_mnist(batch_size, data_dir, quick=False, n_train=2000, n_test=1
     from tinygrad_ext import transforms as T
     from tinygrad_ext.utils.data import DataLoader, Subset
     trans = T.ToTensor()
-    train = tg.datasets.FashionMNIST(data_dir, train=True, transform=trans)
-    test = tg.datasets.FashionMNIST(data_dir, train=False, transform=trans)
+    train = tg.datasets.FashionMNIST(data_dir, train=True, transform=trans, download=True)
+    test = tg.datasets.FashionMNIST(data_dir, train=False, transform=trans, download=True)
     if quick:
         train, test = Subset(train, list(range(n_train))), Subset(test, list(range(n_test)))
     return (DataLoader(train, batch_size, shuffle=True), DataLoader(test, batch_size, shuffle=False))
