@@ -13,7 +13,6 @@ import torch
 import tinygrad_ext as tg
 from tests.helpers import compare
 
-ROOT = os.path.join(os.path.dirname(__file__), "..")
 
 
 class BrokenIndex:
@@ -208,7 +207,8 @@ DEEP_SCRIPT = textwrap.dedent("""
 
 
 def test_deep_graph_backward_and_deletion_do_not_overflow_the_stack():
-    script = DEEP_SCRIPT.format(path=os.path.abspath(os.path.join(ROOT, "python")))
+    # the subprocess imports the same tinygrad_ext these tests imported (installed or in-tree)
+    script = DEEP_SCRIPT.format(path=os.path.dirname(os.path.dirname(os.path.abspath(tg.__file__))))
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and "ok" in r.stdout, (r.returncode, r.stderr[-2000:])
 

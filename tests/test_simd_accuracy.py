@@ -6,7 +6,10 @@ import sys
 import numpy as np
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import tinygrad_ext as tg
+
+# The child process imports the same tinygrad_ext as this one (installed or in-tree).
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(tg.__file__)))
 LEVELS = ["baseline", "avx2", "avx512"]
 FNS = ["exp", "log", "tanh", "sigmoid"]
 
@@ -66,7 +69,7 @@ def run_level(level, tmp_path):
     src, dst, src64 = tmp_path / "x.npy", tmp_path / f"out_{level}.npz", tmp_path / "x64.npy"
     np.save(src, x)
     np.save(src64, sweep64())
-    env = dict(os.environ, TG_CPU_LEVEL=level, PYTHONPATH=os.path.join(ROOT, "python"), OMP_NUM_THREADS="1")
+    env = dict(os.environ, TG_CPU_LEVEL=level, PYTHONPATH=PACKAGE_PARENT, OMP_NUM_THREADS="1")
     subprocess.run([sys.executable, "-c", CHILD, str(src), str(dst), str(src64)], check=True, env=env, timeout=120)
     return x, dict(np.load(dst))
 
