@@ -1,7 +1,7 @@
 # Adadelta (Zeiler): steps sized by the ratio of running RMS of updates and of gradients.
 import tinygrad_ext as tg
 
-from .optimizer import (Optimizer, _check_lr, _check_nonneg, _check_unsupported, _dense_grad,
+from .optimizer import (Optimizer, _check_lr, _check_nonneg, _check_unsupported,
                         _increment_step, _kernels, _new_step, _to_float, _uses_no_grad)
 
 __all__ = ["Adadelta"]
@@ -30,11 +30,7 @@ class Adadelta(Optimizer):
         k = _kernels()
         for group in self.param_groups:
             lr = _to_float(group["lr"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = _dense_grad(p)
-                state = self.state[p]
+            for p, grad, state in self._params_with_grads(group):
                 if len(state) == 0:
                     state["step"] = _new_step()
                     state["square_avg"] = tg.zeros_like(p)

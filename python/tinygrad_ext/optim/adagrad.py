@@ -1,7 +1,7 @@
 # Adagrad (Duchi et al.): per-coordinate steps scaled by the root of the summed squared gradients.
 import tinygrad_ext as tg
 
-from .optimizer import (Optimizer, _check_lr, _check_nonneg, _check_unsupported, _dense_grad,
+from .optimizer import (Optimizer, _check_lr, _check_nonneg, _check_unsupported,
                         _increment_step, _kernels, _new_step, _to_float, _uses_no_grad)
 
 __all__ = ["Adagrad"]
@@ -36,11 +36,7 @@ class Adagrad(Optimizer):
         k = _kernels()
         for group in self.param_groups:
             lr = _to_float(group["lr"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = _dense_grad(p)
-                state = self.state[p]
+            for p, grad, state in self._params_with_grads(group):
                 if len(state) == 0:  # a parameter added with add_param_group after construction
                     state["step"] = _new_step()
                     state["sum"] = tg.full_like(p, float(group["initial_accumulator_value"]))

@@ -2,7 +2,7 @@
 import tinygrad_ext as tg
 
 from .optimizer import (Optimizer, _check_betas, _check_lr, _check_nonneg, _check_unsupported,
-                        _dense_grad, _increment_step, _kernels, _new_step, _to_float, _uses_no_grad)
+                        _increment_step, _kernels, _new_step, _to_float, _uses_no_grad)
 
 __all__ = ["Adamax"]
 
@@ -30,11 +30,7 @@ class Adamax(Optimizer):
         for group in self.param_groups:
             lr = _to_float(group["lr"])
             beta1, beta2 = (float(b) for b in group["betas"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = _dense_grad(p)
-                state = self.state[p]
+            for p, grad, state in self._params_with_grads(group):
                 if len(state) == 0:
                     state["step"] = _new_step()
                     state["exp_avg"] = tg.zeros_like(p)

@@ -2,7 +2,7 @@
 import tinygrad_ext as tg
 
 from .optimizer import (Optimizer, _check_betas, _check_lr, _check_nonneg, _check_unsupported,
-                        _dense_grad, _increment_step, _kernels, _new_step, _round_like,
+                        _increment_step, _kernels, _new_step, _round_like,
                         _scalar_dtype, _to_float, _uses_no_grad)
 
 __all__ = ["NAdam"]
@@ -37,11 +37,7 @@ class NAdam(Optimizer):
             lr = _to_float(group["lr"])
             beta1, beta2 = (float(b) for b in group["betas"])
             psi = float(group["momentum_decay"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = _dense_grad(p)
-                state = self.state[p]
+            for p, grad, state in self._params_with_grads(group):
                 if len(state) == 0:
                     state["step"] = _new_step()
                     state["mu_product"] = tg.tensor(1.0, dtype=_scalar_dtype())

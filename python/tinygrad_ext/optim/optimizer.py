@@ -138,6 +138,12 @@ class Optimizer:
             self.add_param_group(group)
 
     # ---- closures and steps ----
+    def _params_with_grads(self, group):
+        """(param, dense gradient, state dict) for each parameter of `group` that has a gradient."""
+        for p in group["params"]:
+            if p.grad is not None:
+                yield p, _dense_grad(p), self.state[p]
+
     @staticmethod
     def _eval_closure(closure):
         if closure is None:

@@ -1,7 +1,7 @@
 # RMSprop (Hinton): steps scaled by a running root-mean-square of the gradients.
 import tinygrad_ext as tg
 
-from .optimizer import (Optimizer, _check_lr, _check_nonneg, _check_unsupported, _dense_grad,
+from .optimizer import (Optimizer, _check_lr, _check_nonneg, _check_unsupported,
                         _increment_step, _kernels, _new_step, _to_float, _uses_no_grad)
 
 __all__ = ["RMSprop"]
@@ -33,11 +33,7 @@ class RMSprop(Optimizer):
         for group in self.param_groups:
             lr = _to_float(group["lr"])
             momentum, centered = float(group["momentum"]), bool(group["centered"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = _dense_grad(p)
-                state = self.state[p]
+            for p, grad, state in self._params_with_grads(group):
                 if len(state) == 0:
                     state["step"] = _new_step()
                     state["square_avg"] = tg.zeros_like(p)
