@@ -5,6 +5,7 @@
 #include <limits>
 #include <new>
 
+#include "tg/allocator.h"
 #include "tg/autograd.h"
 
 namespace tg {
@@ -16,18 +17,14 @@ int64_t live_tensor_count() { return g_live_tensors.load(); }
 
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes) {
   auto s = std::make_shared<Storage>();
-  size_t padded = (nbytes + 63) / 64 * 64;
-  if (padded == 0) padded = 64;
-  void* p = std::aligned_alloc(64, padded);
-  if (!p) throw std::bad_alloc();
-  s->data = p;
+  s->data = allocate_bytes(nbytes);
   s->nbytes = nbytes;
   s->owns_data = true;
   return s;
 }
 
 Storage::~Storage() {
-  if (owns_data) std::free(data);
+  if (owns_data) free_bytes(data, nbytes);
 }
 
 std::shared_ptr<Storage> Storage::wrap(void* data, size_t nbytes, std::shared_ptr<void> owner) {

@@ -1,0 +1,25 @@
+// Host memory for tensor storage: 64-byte aligned blocks; large blocks are backed by transparent
+// huge pages and recycled through a bounded cache (see allocator.cpp for why).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace tg {
+
+// Blocks of at least this many bytes take the large-block path.
+constexpr size_t kLargeBlockBytes = size_t(1) << 20;
+
+void* allocate_bytes(size_t nbytes);        // never returns null: throws std::bad_alloc
+void free_bytes(void* p, size_t nbytes);    // nbytes: what was passed to allocate_bytes
+
+struct AllocatorStats {
+  int64_t cached_bytes;   // freed large blocks kept for reuse
+  int64_t cache_limit;    // the most the cache keeps
+  int64_t reused;         // large allocations served from the cache
+  int64_t mapped;         // large allocations that mapped fresh memory
+};
+AllocatorStats allocator_stats();
+void empty_cache();           // returns every cached block to the system
+void set_cache_limit(int64_t bytes);
+
+}  // namespace tg
