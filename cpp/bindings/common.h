@@ -15,6 +15,8 @@ namespace tg::bind {
 // A Python bool/int/float (or numpy scalar) as a Scalar; nullopt for anything else.
 std::optional<Scalar> as_scalar(const py::handle& o);
 // The same, raising TypeError naming `op` for anything that is not a number.
+// The Python type name of `o`, for error messages ("str", "list", ...).
+inline std::string type_name(const py::handle& o) { return py::str(py::type::handle_of(o).attr("__name__")); }
 Scalar scalar_arg(const py::handle& o, const char* op);
 // A tensor, or a Python number turned into a 0-d tensor of the number's default dtype.
 Tensor as_tensor(const py::handle& o, const char* op);

@@ -17,7 +17,7 @@ Tensor operand(T a, const py::handle& other, const char* op) {
   if (py::isinstance<TensorImpl>(other)) return other.cast<Tensor>();
   if (auto s = as_scalar(other)) return scalar_tensor(*s, result_type(a, *s));
   throw TypeError(str(op, "(): argument 'other' must be Tensor or Number, not ",
-                      std::string(py::str(other.get_type().attr("__name__")))));
+                      type_name(other)));
 }
 
 Tensor inplace(T self, const Tensor& result, const char* op) {
@@ -32,7 +32,7 @@ Tensor src(T self) { return is_grad_enabled() && self->requires_grad() ? clone(s
 Scalar scalar_arg(const py::handle& o, const char* op, const char* name) {
   auto s = as_scalar(o);
   TG_CHECK(s, TypeError, op, "(): argument '", name, "' must be a Number, not ",
-           std::string(py::str(o.get_type().attr("__name__"))));
+           type_name(o));
   return *s;
 }
 

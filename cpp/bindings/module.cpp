@@ -2,6 +2,7 @@
 #include <new>
 
 #include "common.h"
+#include "tg/allocator.h"
 #include "tg/parallel.h"
 
 namespace tg::bind {
@@ -29,14 +30,14 @@ std::optional<Scalar> as_scalar(const py::handle& o) {
 Scalar scalar_arg(const py::handle& o, const char* op) {
   if (auto s = as_scalar(o)) return *s;
   throw TypeError(str(op, "(): expected a number, not '",
-                      std::string(py::str(o.get_type().attr("__name__"))), "'"));
+                      type_name(o), "'"));
 }
 
 Tensor as_tensor(const py::handle& o, const char* op) {
   if (py::isinstance<TensorImpl>(o)) return o.cast<Tensor>();
   if (auto s = as_scalar(o)) return scalar_tensor(*s, s->default_dtype());
   throw TypeError(str(op, "(): argument must be a Tensor or a number, not '",
-                      std::string(py::str(o.get_type().attr("__name__"))), "'"));
+                      type_name(o), "'"));
 }
 
 Shape as_dims(const py::handle& o) {
@@ -55,11 +56,11 @@ Shape as_shape(const py::handle& o, const char* op) {
   }
   if (!py::isinstance<py::sequence>(o) || py::isinstance<py::str>(o))
     throw TypeError(str(op, "(): size must be a tuple of ints, but got '",
-                        std::string(py::str(o.get_type().attr("__name__"))), "'"));
+                        type_name(o), "'"));
   for (auto d : o) {
     if (!py::isinstance<py::int_>(d) && !py::hasattr(d, "__index__"))
       throw TypeError(str(op, "(): size must contain ints, but got '",
-                          std::string(py::str(d.get_type().attr("__name__"))), "'"));
+                          type_name(d), "'"));
     s.push_back(py::cast<int64_t>(d));
   }
   return s;
@@ -153,6 +154,17 @@ PYBIND11_MODULE(_C, m) {
   m.def("set_num_threads", &set_num_threads);
   m.def("_live_tensor_count", &live_tensor_count);
   m.def("_live_node_count", &live_node_count);
+  m.def("_allocator_stats", [] {
+    AllocatorStats s = allocator_stats();
+    py::dict d;
+    d["cached_bytes"] = s.cached_bytes;
+    d["cache_limit"] = s.cache_limit;
+    d["reused"] = s.reused;
+    d["mapped"] = s.mapped;
+    return d;
+  });
+  m.def("_empty_cache", &empty_cache);
+  m.def("_set_cache_limit", &set_cache_limit);
 
   bind_tensor(m);
   bind_ops(m);

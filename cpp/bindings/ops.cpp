@@ -13,7 +13,7 @@ Tensor binary(const Tensor& a, const py::handle& other, BinTT tt, BinTS ts, cons
   if (py::isinstance<TensorImpl>(other)) return tt(a, other.cast<Tensor>());
   if (auto s = as_scalar(other)) return ts(a, *s);
   throw TypeError(str(op, "(): argument 'other' must be Tensor or Number, not ",
-                      std::string(py::str(other.get_type().attr("__name__")))));
+                      type_name(other)));
 }
 
 Tensor add_tt(const Tensor& a, const Tensor& b) { return add(a, b); }
@@ -43,7 +43,7 @@ Tensor with_alpha(const Tensor& a, const py::handle& other, const py::handle& al
   } else {
     auto s = as_scalar(other);
     TG_CHECK(s, TypeError, subtract ? "sub" : "add", "(): argument 'other' must be Tensor or Number, not ",
-             std::string(py::str(other.get_type().attr("__name__"))));
+             type_name(other));
     b = scalar_tensor(*s, result_type(a, *s));
   }
   return subtract ? sub(a, b, al) : add(a, b, al);
