@@ -7,14 +7,12 @@
 // Usage:
 //   gemm_check check   correctness at every CPU level (re-runs itself per TG_CPU_LEVEL)
 //   gemm_check bench   clock / peak estimate and GFLOP/s for square n (1 and 2 threads)
-#include <immintrin.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <limits>
 #include <random>
 #include <string>
@@ -23,32 +21,11 @@
 #include "tg/cpu_features.h"
 #include "tg/gemm.h"
 #include "tg/parallel.h"
+#include "peak.h"
 
 namespace {
 
-// CPU seconds used by the calling thread.
-double thread_cpu_now() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-// Median seconds per call over `trials` batches of `reps` calls, timed by the calling
-// thread's CPU time. The machine is shared with other processes (wall time there is
-// mostly other jobs' time slices); the calling thread takes part in all the work of a
-// call and spins while waiting for workers, so its CPU time tracks the wall time the
-// call would take on its own.
-template <typename F>
-double cpu_seconds(const F& call, int reps, int trials = 7) {
-  std::vector<double> times;
-  for (int t = 0; t < trials; ++t) {
-    const double c = thread_cpu_now();
-    for (int r = 0; r < reps; ++r) call();
-    times.push_back((thread_cpu_now() - c) / reps);
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
+using peak::cpu_seconds;
 
 // ---- correctness ---------------------------------------------------------------
 
@@ -183,45 +160,6 @@ int check_all(const char* self) {
   return failures ? 1 : 0;
 }
 
-// ---- peak estimate -------------------------------------------------------------
-
-// Core clock from a chain of dependent 1-cycle integer adds (8 per iteration).
-double measure_clock_ghz() {
-  const int64_t iters = 20000000;
-  const double t = cpu_seconds(
-      [&] {
-        int64_t x = 0, n = iters;
-        asm volatile(
-            "1:\n\t"
-            "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
-            "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
-            "dec %1\n\tjnz 1b"
-            : "+r"(x), "+r"(n));
-      },
-      1);
-  return 8.0 * iters / t / 1e9;
-}
-
-// 16 independent chains of iters AVX-512 FMAs each; sink keeps them observable.
-__attribute__((target("avx512f"))) void fma_chains(int64_t iters, float* sink) {
-  __m512 acc[16];
-  for (int i = 0; i < 16; ++i) acc[i] = _mm512_set1_ps(1.0f + i);  // distinct chains
-  const __m512 m = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
-  for (int64_t i = 0; i < iters; ++i)
-#pragma GCC unroll 16
-    for (auto& a : acc) a = _mm512_fmadd_ps(a, m, b);
-  for (int i = 1; i < 16; ++i) acc[0] = _mm512_add_ps(acc[0], acc[i]);
-  _mm512_storeu_ps(sink, acc[0]);
-}
-
-// Achieved single-core FMA throughput in flops/cycle.
-double measure_fma_flops_per_cycle(double ghz) {
-  const int64_t iters = 5000000;
-  float sink[16];
-  const double t = cpu_seconds([&] { fma_chains(iters, sink); }, 1);
-  return 16.0 * 16 * 2 * iters / t / (ghz * 1e9);
-}
-
 // ---- benchmark -----------------------------------------------------------------
 
 // GFLOP/s of C = A B (n x n, no transposes): median over ~20 ms batches.
@@ -242,14 +180,12 @@ double bench_square(int64_t n) {
 }
 
 int bench() {
-  const double ghz = measure_clock_ghz();
+  const double ghz = peak::measure_clock_ghz();
   std::printf("cpu level: %s\n", tg::cpu_level_name(tg::cpu_level()));
   std::printf("clock estimate: %.2f GHz\n", ghz);
-  if (__builtin_cpu_supports("avx512f")) {
-    const double fpc = measure_fma_flops_per_cycle(ghz);
-    std::printf("measured AVX-512 f32 FMA throughput: %.1f flops/cycle/core (%.1f GFLOP/s)\n",
-                fpc, fpc * ghz);
-  }
+  const peak::FmaPeak fma = peak::measure_fma(ghz);
+  std::printf("measured %s f32 FMA throughput: %.1f flops/cycle/core (%.1f GFLOP/s)\n", fma.isa,
+              fma.flops_per_cycle, fma.flops_per_cycle * ghz);
   std::printf("peak per core (16 f32 lanes x 2 FMA units x 2 flops x clock): f32 %.1f, "
               "f64 %.1f GFLOP/s\n", 64 * ghz, 32 * ghz);
   std::printf("GFLOP/s, C = A B, median of 7 batches (calling-thread CPU time)\n");

@@ -2,7 +2,11 @@
 # tg/torch (lower is better, whatever the unit shown); machine limits.
 import argparse
 import json
+import os
+import shutil
 import statistics
+import subprocess
+import tempfile
 import time
 
 import numpy as np
@@ -43,8 +47,9 @@ def pair(make_tg, make_torch, repeat):
 ROWS = []
 
 
-def row(name, unit, work, t_tg, t_torch):
-    """work / seconds in `unit` (us: time per call)."""
+def row(name, unit, work, t_tg, t_torch, limit=None):
+    """work / seconds in `unit` (us: time per call); `limit`: the machine's limit in that unit, to show
+    tg's figure as a fraction of it."""
     def val(t):
         if isinstance(t, str):
             return t
@@ -52,9 +57,12 @@ def row(name, unit, work, t_tg, t_torch):
     a, b = val(t_tg), val(t_torch)
     # Always a ratio of times (tg time / torch time): below 1 means tg is faster.
     ratio = "" if isinstance(a, str) else t_tg / t_torch
-    ROWS.append({"name": name, "unit": unit, "tg": a, "torch": b, "ratio": ratio})
+    frac = a / limit if limit and not isinstance(a, str) else None
+    ROWS.append({"name": name, "unit": unit, "tg": a, "torch": b, "ratio": ratio, "tg_of_limit": frac})
     fa = a if isinstance(a, str) else f"{a:10.3f}"
-    print(f"{name:<46} {unit:>7} {fa:>12} {b:10.3f} {ratio if ratio == '' else f'{ratio:7.2f}':>8}", flush=True)
+    fr = "" if frac is None else f"{100 * frac:5.0f}%"
+    print(f"{name:<46} {unit:>7} {fa:>12} {b:10.3f} {ratio if ratio == '' else f'{ratio:7.2f}':>8} {fr:>8}",
+          flush=True)
 
 
 def set_threads(n):
@@ -62,7 +70,7 @@ def set_threads(n):
     torch.set_num_threads(n)
 
 
-def bench_matmul(sizes, threads, repeat):
+def bench_matmul(sizes, threads, repeat, peak):
     for nt in threads:
         set_threads(nt)
         for n in sizes:
@@ -70,10 +78,10 @@ def bench_matmul(sizes, threads, repeat):
             ta, tb, pa, pb = tg.from_numpy(a), tg.from_numpy(b), torch.from_numpy(a), torch.from_numpy(b)
             r = max(3, repeat if n <= 256 else repeat // 3)
             t1, t2 = pair(lambda: (lambda: ta @ tb), lambda: (lambda: pa @ pb), r)
-            row(f"matmul f32 n={n} threads={nt}", "GFLOP/s", 2 * n ** 3, t1, t2)
+            row(f"matmul f32 n={n} threads={nt}", "GFLOP/s", 2 * n ** 3, t1, t2, peak * nt)
 
 
-def bench_elementwise(sizes, repeat):
+def bench_elementwise(sizes, repeat, bandwidth):
     set_threads(1)
     for n in sizes:
         x = np.random.rand(n).astype(np.float32)
@@ -86,17 +94,17 @@ def bench_elementwise(sizes, repeat):
             else:
                 f1, f2 = getattr(tg, op), getattr(torch, op)
                 t1, t2 = pair(lambda: (lambda: f1(ta)), lambda: (lambda: f2(pa)), repeat)
-            row(f"{op} n={n:.0e} threads=1", "GB/s", nbytes * n, t1, t2)
+            row(f"{op} n={n:.0e} threads=1", "GB/s", nbytes * n, t1, t2, bandwidth)
 
 
-def bench_reduce(n, repeat):
+def bench_reduce(n, repeat, bandwidth):
     set_threads(1)
     x = np.random.rand(n, n).astype(np.float32)
     ta, pa = tg.from_numpy(x), torch.from_numpy(x)
     t1, t2 = pair(lambda: (lambda: ta.sum()), lambda: (lambda: pa.sum()), repeat)
-    row(f"sum {n}x{n}", "GB/s", 4 * n * n, t1, t2)
+    row(f"sum {n}x{n}", "GB/s", 4 * n * n, t1, t2, bandwidth)
     t1, t2 = pair(lambda: (lambda: ta.sum(dim=1)), lambda: (lambda: pa.sum(dim=1)), repeat)
-    row(f"sum(dim=1) {n}x{n}", "GB/s", 4 * n * n, t1, t2)
+    row(f"sum(dim=1) {n}x{n}", "GB/s", 4 * n * n, t1, t2, bandwidth)
 
 
 def small_net(lib):
@@ -175,21 +183,42 @@ def bench_training(n, repeat):
         row(f"{name}{' momentum' if name == 'SGD' else ''} step, 1M params", "us", 1, t1, t2)
 
 
+def measure_peak():
+    """Single-core f32 peak = FMA width x FMA units x 2 flops x clock, measured by benchmarks/peak.cpp
+    (compiled here with the system C++ compiler); None when no compiler is available."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    cxx = os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++")
+    if not cxx:
+        return None
+    with tempfile.TemporaryDirectory() as d:
+        exe = os.path.join(d, "peak")
+        subprocess.run([cxx, "-O2", "-std=c++17", os.path.join(here, "peak.cpp"), "-o", exe], check=True)
+        return json.loads(subprocess.run([exe], check=True, capture_output=True, text=True).stdout)
+
+
 def machine_limits(quick):
-    """Peak f32 FLOP/s per core: a timed 1-thread torch matmul (FMA-bound GEMM) lower bound; memory: numpy."""
-    torch.set_num_threads(1)
-    n = 512 if quick else 1024
-    a, b = torch.rand(n, n), torch.rand(n, n)
-    t = timeit(lambda: a @ b, 5)
-    peak = 2 * n ** 3 / t / 1e9
+    """Peak f32 FLOP/s per core from the FMA width and clock; memory bandwidth from numpy copy/triad."""
+    peak = measure_peak()
+    if peak:
+        gflops = peak["peak_f32_gflops_per_core"]
+        how = (f"{peak['f32_lanes']} f32 lanes x {peak['fma_units']} FMA units x 2 flops x "
+               f"{peak['clock_ghz']:.2f} GHz ({peak['isa']}; measured FMA loop "
+               f"{peak['measured_flops_per_cycle']:.1f} flops/cycle)")
+    else:  # no compiler: a timed single-thread torch sgemm, a lower bound on the FMA peak
+        torch.set_num_threads(1)
+        n = 512 if quick else 1024
+        a, b = torch.rand(n, n), torch.rand(n, n)
+        gflops = 2 * n ** 3 / timeit(lambda: a @ b, 5) / 1e9
+        peak = {"peak_f32_gflops_per_core": gflops}
+        how = f"no C++ compiler: timed single-thread {n}^3 torch sgemm, a lower bound"
     m = (1 << 22) if quick else (1 << 25)
     x, y, z = np.random.rand(m), np.random.rand(m), np.empty(m)
     tc = timeit(lambda: np.copyto(z, x), 5)
     tt = timeit(lambda: (np.multiply(y, 3.0, out=z), np.add(z, x, out=z)), 5)
-    print(f"machine: peak f32 per core ~ {peak:.1f} GFLOP/s (method: timed single-thread {n}^3 sgemm, an "
-          f"FMA-bound loop, so a lower bound on FMA peak); memory bandwidth: copy {16 * m / tc / 1e9:.1f} GB/s, "
-          f"triad {32 * m / tt / 1e9:.1f} GB/s (numpy float64, {m} elements; triad as two passes)")
-    return {"peak_gflops_per_core": peak, "copy_GBs": 16 * m / tc / 1e9, "triad_GBs": 32 * m / tt / 1e9}
+    copy, triad = 16 * m / tc / 1e9, 32 * m / tt / 1e9
+    print(f"machine: peak f32 per core {gflops:.1f} GFLOP/s = {how}; memory bandwidth: copy {copy:.1f} GB/s, "
+          f"triad {triad:.1f} GB/s (numpy float64, {m} elements; triad as two passes)")
+    return {**peak, "copy_GBs": copy, "triad_GBs": triad}
 
 
 def main():
@@ -199,11 +228,14 @@ def main():
     args = p.parse_args()
     q = args.quick
     limits = machine_limits(q)
-    print(f"{'benchmark':<46} {'unit':>7} {'tg':>12} {'torch':>10} {'time tg/torch':>8}")
+    print(f"{'benchmark':<46} {'unit':>7} {'tg':>12} {'torch':>10} {'time tg/torch':>8} {'tg/limit':>8}")
+    print("(tg/limit: GFLOP/s over peak x threads; GB/s over the copy bandwidth of main memory, so above 100%"
+          " means the data came from cache)")
     repeat = 5 if q else 15
-    bench_matmul([64, 256] if q else [64, 256, 1024, 2048], [1, 2], repeat)
-    bench_elementwise([1000, 100000] if q else [1000, 100000, 1000000, 16000000], repeat)
-    bench_reduce(1024 if q else 4096, repeat)
+    peak, bandwidth = limits["peak_f32_gflops_per_core"], limits["copy_GBs"]
+    bench_matmul([64, 256] if q else [64, 256, 1024, 2048], [1, 2], repeat, peak)
+    bench_elementwise([1000, 100000] if q else [1000, 100000, 1000000, 16000000], repeat, bandwidth)
+    bench_reduce(1024 if q else 4096, repeat, bandwidth)
     bench_overhead(repeat)
     bench_training(6000 if q else 60000, repeat)
     if args.json:
