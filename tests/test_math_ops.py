@@ -228,6 +228,38 @@ def test_lerp_addcmul_addcdiv_addmm():
     assert_same(x, tht(a).addcmul_(tht(t1), tht(t2)))
 
 
+@SETTINGS
+@given(m=st.integers(0, 7), k=st.integers(0, 20), n=st.integers(0, 40),
+       bias_kind=st.sampled_from(["row", "column", "full", "scalar"]), t1=st.booleans(), t2=st.booleans(),
+       beta=st.sampled_from([0.0, 1.0, -0.5]), alpha=st.sampled_from([1.0, 2.5]),
+       dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2 ** 16))
+def test_addmm_fused_gemm_matches_torch(m, k, n, bias_kind, t1, t2, beta, alpha, dtype, seed):
+    """The GEMM that accumulates into the broadcast input: every bias broadcast, transposed operands
+    (no copies), zero sizes, beta = 0 / 1 / other, float32 and float64; values and gradients."""
+    rng = np.random.default_rng(seed)
+    bias_shape = {"row": (n,), "column": (m, 1), "full": (m, n), "scalar": ()}[bias_kind]
+    arrays = [rng.standard_normal(s).astype(dtype) for s in (bias_shape, (k, m) if t1 else (m, k),
+                                                            (n, k) if t2 else (k, n))]
+    up = rng.standard_normal((m, n)).astype(dtype)
+
+    def run(lib, make):
+        b, x, y = (make(a, True) for a in arrays)
+        out = lib.addmm(b, x.t() if t1 else x, y.t() if t2 else y, beta=beta, alpha=alpha)
+        out.backward(make(up))
+        return out, b.grad, x.grad, y.grad
+
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    for a, b in zip(run(tg, tgt), run(torch, tht)):
+        assert_same(a, b, **tol)
+
+
+def test_addmm_gradcheck_with_transposed_operands():
+    rng = np.random.default_rng(5)
+    bias, m1, m2 = rng.standard_normal((3, 1)), rng.standard_normal((4, 3)), rng.standard_normal((5, 4))
+    assert gradcheck(lambda i, x, y: tg.addmm(i, x.t(), y.t(), beta=-0.5, alpha=1.5),
+                     (tgt(bias, True), tgt(m1, True), tgt(m2, True)))
+
+
 def test_clamp_with_tensor_bounds_and_grad():
     rng = np.random.default_rng(5)
     a = rng.standard_normal((3, 4))

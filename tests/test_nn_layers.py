@@ -161,6 +161,25 @@ def test_linear_gradcheck():
     assert tg.autograd.gradcheck(F.linear, (x, w, b))
 
 
+@pytest.mark.parametrize("x_shape,transposed", [((5, 4), False), ((2, 5, 4), False), ((4,), False),
+                                                ((5, 2, 4), True), ((0, 4), False)])
+def test_linear_runs_torchs_kernels_with_torchs_values(x_shape, transposed):
+    """2-D input: one fused addmm (AddmmBackward0); batched contiguous or 1-D input: folded into rows
+    (ViewBackward0); non-contiguous batched input: matmul + add (AddBackward0), as torch does."""
+    xt, wt, bt = (rand_t(s, seed=i).requires_grad_() for i, s in enumerate([x_shape, (3, 4), (3,)]))
+    x_in = xt.transpose(0, 1) if transposed else xt
+    xg, wg, bg = (to_tg(t).requires_grad_() for t in (xt, wt, bt))
+    outt = torch.nn.functional.linear(x_in, wt, bt)
+    outg = F.linear(xg.transpose(0, 1) if transposed else xg, wg, bg)
+    assert outg.grad_fn.name() == outt.grad_fn.name()
+    assert_close(outg, outt)
+    up = rand_t(tuple(outt.shape), seed=9)
+    outt.backward(up)
+    outg.backward(to_tg(up))
+    for g, t in ((xg, xt), (wg, wt), (bg, bt)):
+        assert_close(g.grad, t.grad)
+
+
 @pytest.mark.parametrize("start,end", [(1, -1), (0, -1), (0, 1), (1, 2)])
 def test_flatten(start, end):
     mt, mg = torch.nn.Flatten(start, end), nn.Flatten(start, end)

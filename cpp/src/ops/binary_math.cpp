@@ -1,4 +1,4 @@
-// Binary/ternary math (fmod, remainder, floor_divide, atan2, lerp, addcmul, addcdiv, addmm),
+// Binary/ternary math (fmod, remainder, floor_divide, atan2, lerp, addcmul, addcdiv),
 // closeness tests and the small linear-algebra products (bmm, mv, dot, outer, matrix_power).
 #include <cmath>
 
@@ -119,15 +119,6 @@ Tensor addcdiv(const Tensor& input, const Tensor& t1, const Tensor& t2, Scalar v
   TG_CHECK(is_floating(t1->dtype) || is_floating(t2->dtype), RuntimeError,
            "Integer division with addcdiv is no longer supported; got ", describe(t1), " / ", describe(t2));
   return add(input, mul(div(t1, t2), value));
-}
-
-// addmm = beta input + alpha (mat1 @ mat2); with beta == 0 the input is ignored (NaN too).
-Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, Scalar beta, Scalar alpha) {
-  Tensor prod = mm(m1, m2);
-  Shape shape = broadcast_shapes(input->shape, prod->shape, "addmm");
-  if (alpha.f != 1.0) prod = mul(prod, alpha);
-  if (beta.f == 0.0) return shape == prod->shape ? prod : clone(expand(prod, shape));
-  return add(beta.f == 1.0 ? input : mul(input, beta), prod);
 }
 
 // |a - b| <= atol + rtol |b|, equal values (infinities too) always close, NaN only with equal_nan.

@@ -1,4 +1,5 @@
-// Matrix products: mm and torch.matmul's rules (1-D, 2-D, batched with broadcast batch dims).
+// Matrix products: mm, torch.matmul's rules (1-D, 2-D, batched with broadcast batch dims), and addmm
+// (the fused bias + product that nn.Linear runs on).
 #include "tg/gemm.h"
 #include "tg/ops.h"
 #include "tg/parallel.h"
@@ -133,6 +134,51 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (na == 1) return squeeze(matmul_nd(unsqueeze(a, 0), b, nb == 2 ? "MmBackward0" : "BmmBackward0"), {-2});
   if (nb == 1) return squeeze(matmul_nd(a, unsqueeze(b, 1), na == 2 ? "MmBackward0" : "BmmBackward0"), {-1});
   return matmul_nd(a, b, na == 2 && nb == 2 ? "MmBackward0" : "BmmBackward0");
+}
+
+// addmm = beta input + alpha (mat1 @ mat2) as one GEMM: C starts as the broadcast input and the
+// GEMM accumulates into it (C = alpha A B + beta C). beta == 0 ignores the input, NaN included.
+// Backward: d input = beta G (summed to input's shape), d mat1 = alpha G mat2^T, d mat2 = alpha mat1^T G.
+Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, Scalar beta, Scalar alpha) {
+  TG_CHECK(m1->dim() == 2, RuntimeError, "addmm: mat1 must be a matrix, got ", m1->dim(), "-D tensor");
+  TG_CHECK(m2->dim() == 2, RuntimeError, "addmm: mat2 must be a matrix, got ", m2->dim(), "-D tensor");
+  int64_t M = m1->shape[0], K = m1->shape[1], N = m2->shape[1];
+  TG_CHECK(K == m2->shape[0], RuntimeError, "addmm: mat1 and mat2 shapes cannot be multiplied (", M, "x", K,
+           " and ", m2->shape[0], "x", N, ")");
+  for (const Tensor& m : {m1, m2})
+    TG_CHECK(input->dtype == m->dtype, RuntimeError, "addmm: self and mat2 must have the same dtype, but got ",
+             dtype_name(input->dtype), " and ", dtype_name(m->dtype));
+  Shape shape{M, N};
+  Tensor bias = expand(input, shape);  // raises torch's error when input does not broadcast to [M, N]
+  if (!is_floating(input->dtype)) {    // integer matrices: no GEMM kernel, compose the same formula
+    Tensor prod = mm(m1, m2);
+    if (alpha.f != 1.0) prod = mul(prod, alpha);
+    return beta.f == 0.0 ? prod : add(beta.f == 1.0 ? bias : mul(bias, beta), prod);
+  }
+  Tensor out = empty(shape, input->dtype);
+  {
+    GradModeGuard off(false);
+    if (beta.f != 0.0 && out->numel() > 0) copy_into(out, bias);
+    GemmOperand ga = as_gemm_operand(m1), gb = as_gemm_operand(m2);
+    dispatch_floating(input->dtype, "addmm", [&](auto z) {
+      using T = decltype(z);
+      kernels::gemm(ga.trans, gb.trans, M, N, K, T(alpha.f), ga.t->template data<T>(), ga.ld,
+                    gb.t->template data<T>(), gb.ld, T(beta.f), out->data<T>(), N);
+    });
+  }
+  record("AddmmBackward0", {input, m1, m2}, {out}, [&] {
+    bool gi = input->requires_grad(), g1 = m1->requires_grad(), g2 = m2->requires_grad();
+    return [beta, alpha, gi, g1, g2, s1 = g2 ? save(m1) : SavedTensor(), s2 = g1 ? save(m2) : SavedTensor()](
+               const Grads& g) -> Grads {
+      auto scaled = [](Tensor t, Scalar s) { return s.f == 1.0 ? t : mul(t, s); };
+      Tensor di, d1, d2;
+      if (gi) di = scaled(g[0], beta);
+      if (g1) d1 = scaled(mm(g[0], transpose(s2.get(), 0, 1)), alpha);
+      if (g2) d2 = scaled(mm(transpose(s1.get(), 0, 1), g[0]), alpha);
+      return {di, d1, d2};
+    };
+  });
+  return out;
 }
 
 }  // namespace tg

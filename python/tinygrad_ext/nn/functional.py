@@ -143,8 +143,14 @@ def linear(input, weight, bias=None):
     if weight.dim() == 2 and input.dim() >= 1 and input.shape[-1] != weight.shape[1]:
         raise RuntimeError(f"linear: input of shape {list(input.shape)} does not match weight of shape "
                            f"{list(weight.shape)} (expected input.shape[-1] == {weight.shape[-1]})")
-    out = input.matmul(weight.t())
-    return out if bias is None else out + bias
+    if bias is None:
+        return input.matmul(weight.t())
+    if input.dim() == 2:
+        return tg.addmm(bias, input, weight.t())  # one GEMM accumulating into the broadcast bias
+    if input.is_contiguous() and weight.dim() == 2:  # fold the batch dims into rows, as torch does
+        out = tg.addmm(bias, input.reshape(-1, input.shape[-1]), weight.t())
+        return out.view(*input.shape[:-1], out.shape[-1])
+    return input.matmul(weight.t()) + bias
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
