@@ -363,3 +363,38 @@ def test_noncontiguous_chain(which, data):
     x = data.draw(inputs(data.draw(nonempty_shapes(2, 3)), layout=which))
     fn = lambda t: ((t * 2).exp().sum(-1, keepdim=True) / (t.abs() + 1)).tanh()
     check_all(lambda m, t: fn(t), None, [x])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2 ** 16), st.sampled_from(["dense", "scalar_x", "scalar_y", "strided", "broadcast"]),
+       st.sampled_from([np.float32, np.float64, np.int64, np.bool_]), st.integers(1, 3000))
+def test_where_select_paths_match_torch(seed, layout, dtype, n):
+    """where(cond, x, y) over every inner-loop path of the kernel (contiguous, either side a 0-d scalar,
+    strided, broadcast) with a random mask, all dtypes; gradients to both sides for floats."""
+    rng = np.random.default_rng(seed)
+    cond = rng.random((n, 2)) < 0.5
+    x, y = (rng.standard_normal((n, 2)) * 5).astype(dtype), (rng.standard_normal((n, 2)) * 5).astype(dtype)
+    if layout == "scalar_x":
+        x = x[0, 0]
+    elif layout == "scalar_y":
+        y = y[0, 0]
+    elif layout == "broadcast":
+        x, y = x[:1], y[:, :1]
+    floating = dtype in (np.float32, np.float64)
+
+    def run(lib, make):
+        c, a, b = make(cond), make(np.asarray(x)), make(np.asarray(y))
+        if floating:
+            a.requires_grad_(), b.requires_grad_()
+        if layout == "strided":
+            c, a0, b0 = c.t().contiguous().t(), a, b
+            out = lib.where(c, a0.t().contiguous().t(), b0.t().contiguous().t())
+        else:
+            out = lib.where(c, a, b)
+        if floating:
+            out.backward(make(np.arange(out.numel(), dtype=dtype).reshape(tuple(out.shape))))
+            return out.detach(), a.grad, b.grad
+        return (out,)
+
+    for got, want in zip(run(tg, tg.tensor), run(torch, torch.tensor)):
+        assert_close(got, want)

@@ -178,6 +178,8 @@ def test_linear_runs_torchs_kernels_with_torchs_values(x_shape, transposed):
     outg.backward(to_tg(up))
     for g, t in ((xg, xt), (wg, wt), (bg, bt)):
         assert_close(g.grad, t.grad)
+    # the weight's gradient is computed in the layout of weight.t(): contiguous, no transposing copy
+    assert wg.grad.is_contiguous() and tuple(wg.grad.stride()) == tuple(wt.grad.stride())
 
 
 @pytest.mark.parametrize("start,end", [(1, -1), (0, -1), (0, 1), (1, 2)])

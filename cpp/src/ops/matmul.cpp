@@ -37,6 +37,19 @@ void int_matmul(const T* a, const T* b, T* c, int64_t M, int64_t N, int64_t K, i
     }
 }
 
+// True for a transposed view of a row-major matrix (e.g. a Linear's weight.t()).
+bool transposed_layout(const Tensor& m) {
+  int64_t nd = m->dim();
+  return m->strides[nd - 2] == 1 && m->strides[nd - 1] != 1 && m->shape[nd - 2] > 1;
+}
+
+// a @ b, in a transposed layout when the operand whose gradient this is has one: (b^T a^T)^T is
+// the same product, and a Linear's weight gradient then needs no transposing copy.
+Tensor matmul_in_layout(const Tensor& a, const Tensor& b, bool transposed) {
+  if (!transposed) return matmul(a, b);
+  return transpose(matmul(transpose(b, -1, -2), transpose(a, -1, -2)), -1, -2);
+}
+
 // [batch..., M, K] @ [batch..., K, N] with equal batch shapes (already broadcast); no autograd.
 Tensor batched_product(const Tensor& a, const Tensor& b) {
   int64_t nd = a->dim();
@@ -99,11 +112,12 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b, const char* name) {
   }
   // d(A B) = (G B^T, A^T G); the engine sums over broadcast batch dims.
   record(name, {a, b}, {out}, [&] {
-    bool ga = a->requires_grad(), gb = b->requires_grad();
-    return [ga, gb, sa_ = gb ? save(a) : SavedTensor(), sb_ = ga ? save(b) : SavedTensor()](const Grads& g) -> Grads {
+    bool ga = a->requires_grad(), gb = b->requires_grad(), ta = transposed_layout(a), tb = transposed_layout(b);
+    return [ga, gb, ta, tb, sa_ = gb ? save(a) : SavedTensor(), sb_ = ga ? save(b) : SavedTensor()](
+               const Grads& g) -> Grads {
       Tensor da, db;
-      if (ga) da = matmul(g[0], transpose(sb_.get(), -1, -2));
-      if (gb) db = matmul(transpose(sa_.get(), -1, -2), g[0]);
+      if (ga) da = matmul_in_layout(g[0], transpose(sb_.get(), -1, -2), ta);
+      if (gb) db = matmul_in_layout(transpose(sa_.get(), -1, -2), g[0], tb);
       return {da, db};
     };
   });
@@ -168,13 +182,14 @@ Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, Scalar bet
   }
   record("AddmmBackward0", {input, m1, m2}, {out}, [&] {
     bool gi = input->requires_grad(), g1 = m1->requires_grad(), g2 = m2->requires_grad();
-    return [beta, alpha, gi, g1, g2, s1 = g2 ? save(m1) : SavedTensor(), s2 = g1 ? save(m2) : SavedTensor()](
+    bool t1 = transposed_layout(m1), t2 = transposed_layout(m2);
+    return [beta, alpha, gi, g1, g2, t1, t2, s1 = g2 ? save(m1) : SavedTensor(), s2 = g1 ? save(m2) : SavedTensor()](
                const Grads& g) -> Grads {
       auto scaled = [](Tensor t, Scalar s) { return s.f == 1.0 ? t : mul(t, s); };
       Tensor di, d1, d2;
       if (gi) di = scaled(g[0], beta);
-      if (g1) d1 = scaled(mm(g[0], transpose(s2.get(), 0, 1)), alpha);
-      if (g2) d2 = scaled(mm(transpose(s1.get(), 0, 1), g[0]), alpha);
+      if (g1) d1 = scaled(matmul_in_layout(g[0], transpose(s2.get(), 0, 1), t1), alpha);
+      if (g2) d2 = scaled(matmul_in_layout(transpose(s1.get(), 0, 1), g[0], t2), alpha);
       return {di, d1, d2};
     };
   });
