@@ -161,8 +161,12 @@ class Program:
             return
         seed = self.draw(st.integers(0, 2**31))
         g = np.random.default_rng(seed).standard_normal(tuple(b.shape)).astype(NP_OF_TG[a.dtype])
-        self.both("backward", lambda: a.backward(tg.tensor(g), retain_graph=True),
-                  lambda: b.backward(torch.tensor(g), retain_graph=True), keep=False)
+        ran = self.both("backward", lambda: a.backward(tg.tensor(g), retain_graph=True),
+                        lambda: b.backward(torch.tensor(g), retain_graph=True), keep=False)
+        if ran is None:
+            # both raised midway (e.g. a saved tensor modified in place): which leaves already got
+            # their gradient depends on each engine's node order, which is not part of the contract
+            return
         self.compare_grads()
 
     def compare_grads(self):
