@@ -165,8 +165,6 @@ def test_inplace_gradients_match_torch():
     assert na == nb
 
 
-@pytest.mark.xfail(reason="known bug: an in-place op on a view of a non-leaf does not rebase the base's "
-                          "history (no CopySlices for views; TensorImpl does not track its base)")
 def test_inplace_on_view_of_nonleaf_updates_base_gradient():
     def run(m):
         x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)

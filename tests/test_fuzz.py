@@ -132,13 +132,6 @@ class Program:
             self.both("matmul", lambda: a @ c, lambda: b @ d)
         elif kind == "inplace":
             c, d = self.pick()
-            ptr = b.untyped_storage().data_ptr()
-            aliased = any(t is not b and t.untyped_storage().data_ptr() == ptr for _, t in self.pool)
-            if (b._base is not None or aliased) and (b.requires_grad or d.requires_grad) \
-                    and not (b.is_leaf and b.requires_grad):
-                # known limitation: no view rebase (CopySlices) for in-place ops on aliased non-leaves
-                self.log.append("skip in-place on a view (known limitation)")
-                return
             name = self.draw(st.sampled_from(["add_", "mul_", "sub_", "div_"]))
             with_tensor = self.draw(st.booleans())
             if with_tensor:
@@ -168,8 +161,12 @@ class Program:
             return
         seed = self.draw(st.integers(0, 2**31))
         g = np.random.default_rng(seed).standard_normal(tuple(b.shape)).astype(NP_OF_TG[a.dtype])
-        self.both("backward", lambda: a.backward(tg.tensor(g), retain_graph=True),
-                  lambda: b.backward(torch.tensor(g), retain_graph=True), keep=False)
+        ran = self.both("backward", lambda: a.backward(tg.tensor(g), retain_graph=True),
+                        lambda: b.backward(torch.tensor(g), retain_graph=True), keep=False)
+        if ran is None:
+            # both raised midway (e.g. a saved tensor modified in place): which leaves already got
+            # their gradient depends on each engine's node order, which is not part of the contract
+            return
         self.compare_grads()
 
     def compare_grads(self):

@@ -173,7 +173,7 @@ Tensor value_tensor(const py::handle& v, DType dtype) {
 void set_item(const Tensor& self, const py::handle& idx, const py::handle& v) {
   Index index = parse_index(idx);
   Tensor value = value_tensor(v, self->dtype);
-  check_inplace(self, "__setitem__");
+  check_inplace(self, "__setitem__", self->requires_grad() || value->requires_grad());
   if (!needs_grad({self, value})) {
     assign_index(self, index, value);
     self->bump_version();

@@ -91,6 +91,29 @@ Tensor inplace(const Tensor& self, const Tensor& result, const char* op) {
   return self;
 }
 
+// zero_ / fill_: overwrite a (expanded a allowed) with a 0-d value; value_is_input when the value
+// is a tensor the gradient should reach.
+Tensor fill_inplace(const Tensor& a, const Tensor& value, const char* op, const char* name, bool value_is_input) {
+  assign_inplace(a, overwritten(a, value, name, value_is_input), op, /*allow_overlap=*/true);
+  return a;
+}
+
+// uniform_ / normal_: fill a's memory directly, or, when autograd tracks a, a fresh tensor that then
+// overwrites a (its history gets `name`; its old value gets a zero gradient).
+template <typename Fill>
+Tensor random_inplace(const Tensor& a, const char* op, const char* name, Fill&& fill) {
+  check_inplace(a, op);
+  if (!needs_grad({a})) {
+    fill(a);
+    a->bump_version();
+    return a;
+  }
+  Tensor values = empty(a->shape, a->dtype);
+  fill(values);
+  assign_inplace(a, overwritten(a, values, name, false), op);
+  return a;
+}
+
 std::optional<int64_t> opt_dim(const py::handle& d) {
   if (d.is_none()) return std::nullopt;
   return d.cast<int64_t>();
@@ -228,33 +251,20 @@ void bind_ops(py::module_& m) {
       .def("div_", [](T a, O b) { return inplace(a, binary(inplace_source(a, b), b, div_tt, div_ts, "div_"), "div_"); }, py::arg("other"))
       .def("pow_", [](T a, O b) { return inplace(a, binary(inplace_source(a, b), b, pow_tt, pow_ts, "pow_"), "pow_"); }, py::arg("exponent"))
       .def("clamp_", [](T a, O lo, O hi) { return inplace(a, clamp(inplace_source(a, py::none()), lo, hi), "clamp_"); }, py::arg("min") = py::none(), py::arg("max") = py::none())
-      .def("copy_", [](T a, T src) { return inplace(a, src, "copy_"); }, py::arg("src"))
-      .def("zero_", [](T a) {
-        check_inplace(a, "zero_");
-        { GradModeGuard off(false); copy_into(a, zeros({}, a->dtype)); }
-        a->bump_version();
-        return a;
-      })
+      .def("copy_", [](T a, T src) { return inplace(a, overwritten(a, src, "CopyBackwards", true), "copy_"); }, py::arg("src"))
+      .def("zero_", [](T a) { return fill_inplace(a, zeros({}, a->dtype), "zero_", "ZeroBackward0", false); })
       .def("fill_", [](T a, O v) {
-        check_inplace(a, "fill_");
-        Tensor val = py::isinstance<TensorImpl>(v) ? v.cast<Tensor>() : scalar_tensor(scalar_arg(v, "fill_"), a->dtype);
+        bool is_tensor = py::isinstance<TensorImpl>(v);
+        Tensor val = is_tensor ? v.cast<Tensor>() : scalar_tensor(scalar_arg(v, "fill_"), a->dtype);
         TG_CHECK(val->dim() == 0, RuntimeError, "fill_ only supports 0-dimension value tensor but got tensor with ",
                  val->dim(), " dimensions.");
-        { GradModeGuard off(false); copy_into(a, val); }
-        a->bump_version();
-        return a;
+        return fill_inplace(a, to_dtype(val, a->dtype), "fill_", is_tensor ? "FillBackward3" : "FillBackward2", is_tensor);
       }, py::arg("value"))
       .def("uniform_", [](T a, double lo, double hi, O gen) {
-        check_inplace(a, "uniform_");
-        uniform_(a, lo, hi, as_generator(gen));
-        a->bump_version();
-        return a;
+        return random_inplace(a, "uniform_", "UniformBackward0", [&](T t) { uniform_(t, lo, hi, as_generator(gen)); });
       }, py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(), py::arg("generator") = py::none())
       .def("normal_", [](T a, double mean, double std, O gen) {
-        check_inplace(a, "normal_");
-        normal_(a, mean, std, as_generator(gen));
-        a->bump_version();
-        return a;
+        return random_inplace(a, "normal_", "NormalBackward0", [&](T t) { normal_(t, mean, std, as_generator(gen)); });
       }, py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = py::none());
 
   // ---- creation primitives (the Python layer parses sizes and keyword arguments) ----

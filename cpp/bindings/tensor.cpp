@@ -121,6 +121,8 @@ void bind_tensor(py::module_& m) {
       .def("is_floating_point", [](const Tensor& t) { return is_floating(t->dtype); })
       .def_property_readonly("_version", [](const Tensor& t) { return t->version->value.load(); })
       .def_property_readonly("device", [](const Tensor&) { return py::str("cpu"); })
+      .def_property_readonly("_base", [](const Tensor& t) -> Tensor { return t->is_view() ? t->autograd->view->base : nullptr; })
+      .def("_is_view", [](const Tensor& t) { return t->is_view(); })
       .def_property_readonly("is_leaf", [](const Tensor& t) { return t->is_leaf(); })
       .def_property("requires_grad", [](const Tensor& t) { return t->requires_grad(); }, &set_requires_grad)
       .def("requires_grad_", [](const Tensor& t, bool flag) { set_requires_grad(t, flag); return t; },
@@ -176,6 +178,7 @@ void bind_tensor(py::module_& m) {
       })
       .def("detach", [](const Tensor& t) { return detach(t); })
       .def("detach_", [](const Tensor& t) {
+        TG_CHECK(!t->is_view(), RuntimeError, "Can't detach views in-place. Use detach() instead.");
         if (t->autograd) { t->autograd->grad_fn = nullptr; t->autograd->requires_grad = false; }
         return t;
       })

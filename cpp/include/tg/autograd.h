@@ -112,6 +112,10 @@ std::shared_ptr<Node> record(const char* name, std::initializer_list<Tensor> inp
 // Sets `t`'s history to output `output_nr` of `fn` (used by record_node and in-place ops).
 void set_history(const Tensor& t, const std::shared_ptr<Node>& fn, uint32_t output_nr);
 
+// Lazily regenerates a view's history after its base changed in place (cpp/src/ops/view_rebase.cpp);
+// called by TensorImpl::grad_fn().
+void refresh_view_grad_fn(const TensorImpl& view);
+
 // The engine.
 void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_roots,
               bool retain_graph, bool create_graph);

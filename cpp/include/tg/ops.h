@@ -116,10 +116,31 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 
 // ---- in-place (cpp/src/ops/inplace.cpp) ----
 // Writes `result` (same shape as self after broadcasting) into self, bumps the version and,
-// when autograd recorded `result`, makes self take over its history.
-void assign_inplace(const Tensor& self, const Tensor& result, const char* op);
-// Raises for an in-place op on a leaf that requires grad (while grad mode is on).
-void check_inplace(const Tensor& self, const char* op);
+// when autograd recorded `result`, makes self take over its history (for a view: rebases its
+// base). `allow_overlap` admits expanded self (fill_/zero_ do, read-modify-write ops do not).
+void assign_inplace(const Tensor& self, const Tensor& result, const char* op, bool allow_overlap = false);
+// Raises torch's errors for an in-place op (while grad mode is on and `any_requires_grad`, i.e.
+// self or another operand requires grad): on a leaf that requires grad, a view of one, or a view
+// made in no_grad mode or by a multi-output op.
+void check_inplace(const Tensor& self, const char* op, bool any_requires_grad);
+inline void check_inplace(const Tensor& self, const char* op) { check_inplace(self, op, self->requires_grad()); }
+// What self holds after an op overwrites it with `value` (broadcast and cast to self's shape and
+// dtype), recorded as node `name` when grad is needed: the gradient for self's old value is zero;
+// `value` gets one only when `value_is_input` (copy_, fill_ with a tensor). Not a kernel: without
+// autograd it returns `value` itself, for assign_inplace to broadcast.
+Tensor overwritten(const Tensor& self, const Tensor& value, const char* name, bool value_is_input);
+
+// ---- differentiable views and in-place ops on them (cpp/src/ops/view_rebase.cpp) ----
+// A view of t's memory that remembers its root base (the view ops' output).
+Tensor make_differentiable_view(const Tensor& t, Shape shape, Shape strides, int64_t offset);
+// Marks the outputs of unbind/split/chunk: torch forbids in-place ops on them with grad.
+void mark_multi_output_views(const std::vector<Tensor>& views);
+// Raises torch's error for an in-place op on a view made in no_grad mode or by a multi-output op
+// (`indirect`: its base or another view of it was the one modified).
+void check_view_creation(const TensorImpl& view, bool indirect);
+// After `view` was overwritten in place by `result` (which requires grad): gives the view's base
+// a CopySlices history and the view an AsStridedBackward0 of the new base.
+void rebase_view_history(const Tensor& view, const Tensor& result);
 
 }  // namespace tg
 

@@ -38,6 +38,17 @@ struct Node;
 // A gradient hook: returns a replacement gradient, or nullptr to keep the one given.
 using Hook = std::function<Tensor(const Tensor&)>;
 
+// How a differentiable view was made; decides torch's errors for in-place ops on it.
+enum class ViewCreation : uint8_t { Default, NoGradMode, MultiOutput };
+
+// What a differentiable view remembers of its base (as torch's DifferentiableViewMeta). Its own
+// shape/strides/offset locate it in the base's storage, so it is as_strided(base) at any time.
+struct ViewInfo {
+  Tensor base;            // the root base: never itself a view; kept alive by the view
+  uint64_t attr_version;  // version when grad_fn was last set; a newer version regenerates it
+  ViewCreation creation;
+};
+
 struct AutogradMeta {
   bool requires_grad = false;  // for leaves; a non-leaf requires grad through grad_fn
   Tensor grad;
@@ -46,6 +57,7 @@ struct AutogradMeta {
   std::weak_ptr<Node> grad_accumulator;  // leaves: the AccumulateGrad sink, held weakly
   bool retains_grad = false;
   std::vector<Hook> hooks;  // leaves: run before accumulation
+  std::unique_ptr<ViewInfo> view;  // set for differentiable views only
 };
 
 // Live TensorImpl count, for leak tests.
@@ -74,9 +86,13 @@ class TensorImpl {
   template <typename T>
   T* data() const { return reinterpret_cast<T*>(raw()); }
 
+  // A view also requires grad when its base does.
   bool requires_grad() const;
-  bool is_leaf() const { return !autograd || !autograd->grad_fn; }
+  bool is_leaf() const { return !grad_fn(); }
+  // For a view whose base changed in place since its history was set, first regenerates the
+  // history as an AsStridedBackward0 of the base (cpp/src/ops/view_rebase.cpp).
   const std::shared_ptr<Node>& grad_fn() const;
+  bool is_view() const { return autograd && autograd->view; }
   AutogradMeta& meta();  // creates the autograd metadata if needed
   void bump_version() { version->value.fetch_add(1, std::memory_order_relaxed); }
 };

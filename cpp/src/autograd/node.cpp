@@ -136,8 +136,10 @@ bool needs_grad(const std::vector<Tensor>& inputs) {
 
 Edge gradient_edge(const Tensor& t) {
   if (!t || !t->requires_grad()) return {};
+  const std::shared_ptr<Node>& fn = t->grad_fn();  // regenerates a stale view's history first
   AutogradMeta& m = t->meta();
-  if (m.grad_fn) return {m.grad_fn, m.output_nr};
+  if (fn) return {fn, m.output_nr};
+  if (!m.requires_grad) return {};  // a view made in no_grad mode: it requires grad only through its base
   auto acc = m.grad_accumulator.lock();
   if (!acc) {
     acc = std::make_shared<AccumulateGrad>(t);

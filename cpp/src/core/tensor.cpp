@@ -66,12 +66,15 @@ bool TensorImpl::is_contiguous() const {
 }
 
 bool TensorImpl::requires_grad() const {
-  return autograd && (autograd->requires_grad || autograd->grad_fn);
+  if (!autograd) return false;
+  return autograd->requires_grad || autograd->grad_fn || (autograd->view && autograd->view->base->requires_grad());
 }
 
 const std::shared_ptr<Node>& TensorImpl::grad_fn() const {
   static const std::shared_ptr<Node> none;
-  return autograd ? autograd->grad_fn : none;
+  if (!autograd) return none;
+  if (autograd->view && autograd->view->attr_version != version->value.load()) refresh_view_grad_fn(*this);
+  return autograd->grad_fn;
 }
 
 AutogradMeta& TensorImpl::meta() {

@@ -3,33 +3,21 @@
 
 namespace tg {
 
-namespace {
-// True when `self` is a view (through a chain of single-input nodes) of a leaf that requires grad:
-// the walk reaches that leaf's AccumulateGrad and the leaf shares self's storage.
-bool views_grad_leaf(const Tensor& self) {
-  Node* node = self->grad_fn().get();
-  for (int depth = 0; node && depth < 64 && node->next_edges.size() == 1; ++depth) {
-    Node* next = node->next_edges[0].fn.get();
-    if (auto* acc = dynamic_cast<AccumulateGrad*>(next)) return acc->variable->storage == self->storage;
-    node = next;
+void check_inplace(const Tensor& self, const char* op, bool any_requires_grad) {
+  if (!any_requires_grad || !is_grad_enabled()) return;
+  if (self->is_view()) {
+    check_view_creation(*self, /*indirect=*/false);
+    TG_CHECK(!(self->requires_grad() && self->autograd->view->base->is_leaf()), RuntimeError,
+             "a view of a leaf Variable that requires grad is being used in an in-place operation. (op: ", op, ")");
   }
-  return false;
-}
-}  // namespace
-
-void check_inplace(const Tensor& self, const char* op) {
-  if (!is_grad_enabled()) return;
   TG_CHECK(!(self->is_leaf() && self->requires_grad()), RuntimeError,
            "a leaf Variable that requires grad is being used in an in-place operation. (op: ", op, ")");
-  TG_CHECK(!views_grad_leaf(self), RuntimeError,
-           "a view of a leaf Variable that requires grad is being used in an in-place operation. (op: ", op, ")");
 }
 
-void assign_inplace(const Tensor& self, const Tensor& result, const char* op) {
-  check_inplace(self, op);
-  // an expanded tensor (torch allows fill_/zero_ there, not read-modify-write ops)
-  // (stride 0 over a dim of size > 1) would be written several times per element
-  for (int64_t d = 0; d < self->dim() && self->numel() > 0; ++d)
+void assign_inplace(const Tensor& self, const Tensor& result, const char* op, bool allow_overlap) {
+  check_inplace(self, op, self->requires_grad() || result->requires_grad());
+  // an expanded tensor (stride 0 over a dim of size > 1) would be written several times per element
+  for (int64_t d = 0; d < self->dim() && self->numel() > 0 && !allow_overlap; ++d)
     TG_CHECK(!(self->strides[d] == 0 && self->shape[d] > 1), RuntimeError,
              "unsupported operation: more than one element of the written-to tensor refers to a single "
              "memory location. Please clone() the tensor before performing the operation. (op: ", op, ")");
@@ -41,13 +29,37 @@ void assign_inplace(const Tensor& self, const Tensor& result, const char* op) {
            " doesn't match the broadcast shape ", shape_str(shape), " (in-place ", op, ")");
   copy_into(self, result);
   self->bump_version();
-  if (result->grad_fn() && is_grad_enabled()) {
-    // self now holds result's values: take over its history (cast back if the dtype differs).
-    Tensor r = result;
-    if (r->dtype != self->dtype) r = to_dtype(r, self->dtype);
-    if (r->shape != self->shape) r = expand(r, self->shape);
-    set_history(self, r->grad_fn(), r->autograd->output_nr);
+  if (!result->grad_fn() || !is_grad_enabled()) return;
+  if (self->is_view()) {
+    rebase_view_history(self, result);
+    return;
   }
+  // self now holds result's values: take over its history (cast back if the dtype differs).
+  Tensor r = result;
+  if (r->dtype != self->dtype) r = to_dtype(r, self->dtype);
+  if (r->shape != self->shape) r = expand(r, self->shape);
+  set_history(self, r->grad_fn(), r->autograd->output_nr);
+}
+
+Tensor overwritten(const Tensor& self, const Tensor& value, const char* name, bool value_is_input) {
+  if (!needs_grad({self, value_is_input ? value : nullptr})) return value;
+  Tensor out = empty(self->shape, self->dtype);
+  {
+    GradModeGuard off(false);
+    copy_into(out, value);
+  }
+  std::vector<Tensor> inputs{self};
+  if (value_is_input) inputs.push_back(value);
+  Shape shape = self->shape;
+  DType dtype = self->dtype;
+  record_node(name, inputs, {out}, [&] {
+    return [shape, dtype, value_is_input](const Grads& g) -> Grads {
+      Grads grads{zeros(shape, dtype)};
+      if (value_is_input) grads.push_back(g[0]);  // the engine sums it to value's shape and dtype
+      return grads;
+    };
+  });
+  return out;
 }
 
 }  // namespace tg

@@ -149,6 +149,7 @@ std::vector<Tensor> split_with_sizes(const Tensor& self, const Shape& sizes, int
     out.push_back(slice(self, d, at, at + s, 1));
     at += s;
   }
+  mark_multi_output_views(out);
   return out;
 }
 
@@ -170,7 +171,11 @@ std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim) {
   int64_t d = wrap_dim(dim, self->dim(), "chunk");
   int64_t n = self->shape[d];
   int64_t size = (n + chunks - 1) / chunks;
-  if (size == 0) return std::vector<Tensor>(chunks, slice(self, d, 0, 0, 1));
+  if (size == 0) {
+    std::vector<Tensor> out(chunks, slice(self, d, 0, 0, 1));
+    mark_multi_output_views(out);
+    return out;
+  }
   return split(self, size, d);
 }
 
@@ -179,6 +184,7 @@ std::vector<Tensor> unbind(const Tensor& self, int64_t dim) {
   int64_t d = wrap_dim(dim, self->dim(), "unbind");
   std::vector<Tensor> out;
   for (int64_t i = 0; i < self->shape[d]; ++i) out.push_back(select(self, d, i));
+  mark_multi_output_views(out);
   return out;
 }
 

@@ -63,14 +63,18 @@ bool view_strides(const Shape& old_shape, const Shape& old_strides, const Shape&
   return view_d == -1;
 }
 
-Tensor view_with_backward(const Tensor& t, Shape shape, Shape strides, int64_t offset,
-                          const char* name) {
-  Tensor out = make_view(t, std::move(shape), std::move(strides), offset);
+// Records `out`, the same elements as `t` in another shape, with a backward that reshapes back.
+Tensor with_reshape_backward(const Tensor& t, Tensor out, const char* name) {
   Shape in_shape = t->shape;
   record(name, {t}, {out}, [&] {
     return [in_shape](const Grads& g) -> Grads { return {reshape(g[0], in_shape)}; };
   });
   return out;
+}
+
+Tensor view_with_backward(const Tensor& t, Shape shape, Shape strides, int64_t offset,
+                          const char* name) {
+  return with_reshape_backward(t, make_differentiable_view(t, std::move(shape), std::move(strides), offset), name);
 }
 
 // Copies `g` into the region `view_of` selects in a zero tensor of `shape`; the backward of a
@@ -106,8 +110,8 @@ Tensor reshape(const Tensor& t, const Shape& shape) {
   Shape st;
   if (view_strides(t->shape, t->strides, s, st))
     return view_with_backward(t, s, st, t->offset, "ViewBackward0");
-  Tensor c = clone(t);
-  return view_with_backward(c, s, contiguous_strides(s), 0, "UnsafeViewBackward0");
+  Tensor c = clone(t);  // a new tensor, not a view (torch's _unsafe_view)
+  return with_reshape_backward(c, make_view(c, s, contiguous_strides(s), 0), "UnsafeViewBackward0");
 }
 
 Tensor permute(const Tensor& t, const Shape& dims) {
@@ -126,7 +130,7 @@ Tensor permute(const Tensor& t, const Shape& dims) {
     strides[i] = t->strides[d];
     inverse[d] = i;
   }
-  Tensor out = make_view(t, shape, strides, t->offset);
+  Tensor out = make_differentiable_view(t, shape, strides, t->offset);
   record("PermuteBackward0", {t}, {out}, [&] {
     return [inverse](const Grads& g) -> Grads { return {permute(g[0], inverse)}; };
   });
@@ -141,7 +145,7 @@ Tensor transpose(const Tensor& t, int64_t d0, int64_t d1) {
   Shape shape = t->shape, strides = t->strides;
   std::swap(shape[d0], shape[d1]);
   std::swap(strides[d0], strides[d1]);
-  Tensor out = make_view(t, shape, strides, t->offset);
+  Tensor out = make_differentiable_view(t, shape, strides, t->offset);
   record("TransposeBackward0", {t}, {out}, [&] {
     return [d0, d1](const Grads& g) -> Grads { return {transpose(g[0], d0, d1)}; };
   });
@@ -152,7 +156,7 @@ Tensor t_(const Tensor& t) {
   TG_CHECK(t->dim() <= 2, RuntimeError, "t() expects a tensor with <= 2 dimensions, but self is ",
            t->dim(), "D");
   if (t->dim() < 2) return view_with_backward(t, t->shape, t->strides, t->offset, "TBackward0");
-  Tensor out = make_view(t, {t->shape[1], t->shape[0]}, {t->strides[1], t->strides[0]}, t->offset);
+  Tensor out = make_differentiable_view(t, {t->shape[1], t->shape[0]}, {t->strides[1], t->strides[0]}, t->offset);
   record("TBackward0", {t}, {out}, [] { return [](const Grads& g) -> Grads { return {t_(g[0])}; }; });
   return out;
 }
@@ -183,7 +187,7 @@ Tensor expand(const Tensor& t, const Shape& shape) {
     strides[i] = have == want ? t->strides[i - lead] : 0;
   }
   shape_numel(out_shape);  // raises when the element count overflows int64
-  Tensor out = make_view(t, out_shape, strides, t->offset);
+  Tensor out = make_differentiable_view(t, out_shape, strides, t->offset);
   Shape in_shape = t->shape;
   record("ExpandBackward0", {t}, {out}, [&] {
     return [in_shape](const Grads& g) -> Grads { return {sum_to(g[0], in_shape)}; };
@@ -236,7 +240,7 @@ Tensor select(const Tensor& t, int64_t dim, int64_t index) {
   int64_t offset = t->offset + index * strides[d];
   shape.erase(shape.begin() + d);
   strides.erase(strides.begin() + d);
-  Tensor out = make_view(t, shape, strides, offset);
+  Tensor out = make_differentiable_view(t, shape, strides, offset);
   Shape in_shape = t->shape;
   record("SelectBackward0", {t}, {out}, [&] {
     return [in_shape, d, index](const Grads& g) -> Grads {
@@ -260,7 +264,7 @@ Tensor slice(const Tensor& t, int64_t dim, int64_t start, int64_t stop, int64_t 
   Shape shape = t->shape, strides = t->strides;
   shape[d] = (stop - start + step - 1) / step;
   strides[d] *= step;
-  Tensor out = make_view(t, shape, strides, t->offset + start * t->strides[d]);
+  Tensor out = make_differentiable_view(t, shape, strides, t->offset + start * t->strides[d]);
   Shape in_shape = t->shape;
   record("SliceBackward0", {t}, {out}, [&] {
     return [in_shape, d, start, stop, step](const Grads& g) -> Grads {
