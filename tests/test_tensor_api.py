@@ -247,3 +247,42 @@ def test_size_and_dtype_repr():
     assert repr(tg.zeros(2, 3).shape) == "tinygrad_ext.Size([2, 3])"
     assert repr(tg.float64) == "tinygrad_ext.float64"
     assert tg.zeros(2, 3).size(1) == 3 and tg.zeros(2, 3).size(-1) == 3
+
+
+def test_operators_on_every_operand_kind_match_torch():
+    """The number-slot fast path (tensor op tensor / float / int) and its fallback (numbers on the
+    left, subclasses, bools, numpy scalars, huge ints, unsupported types) give torch's results."""
+    x_np = np.array([[1.5, -2.0, 3.0]], dtype=np.float32)
+    ti, pi = tg.tensor([[4, 5, 6]]), torch.tensor([[4, 5, 6]])
+    operands = [lambda m: m.tensor(x_np), lambda m: m.tensor([[2.0], [0.5]]), lambda m: 2.5, lambda m: 3,
+                lambda m: True, lambda m: np.float64(0.25), lambda m: (tg if m is tg else torch).nn.Parameter(
+                    m.tensor([[1.0, 2.0, 4.0]]))]
+    ops = [lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b, lambda a, b: a / b]
+    for op in ops:
+        for i, left in enumerate(operands):
+            for j, right in enumerate(operands):
+                if not (i in (0, 1, 6) or j in (0, 1, 6)):
+                    continue  # two plain numbers: not a tensor operation
+                try:
+                    want = op(left(torch), right(torch))
+                except RuntimeError:  # e.g. subtracting a bool: tg raises too
+                    with pytest.raises(RuntimeError):
+                        op(left(tg), right(tg))
+                    continue
+                got = op(left(tg), right(tg))
+                assert isinstance(got, tg.Tensor) and got.dtype.__repr__().split(".")[-1] == str(want.dtype).split(".")[-1]
+                np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-6)
+        np.testing.assert_array_equal(op(ti, 2).numpy(), op(pi, 2).numpy())
+        np.testing.assert_array_equal(op(7, ti).numpy(), op(7, pi).numpy())
+    a, b = tg.tensor(x_np), tg.tensor(x_np.T.copy())
+    np.testing.assert_allclose((a @ b).numpy(), x_np @ x_np.T, rtol=1e-6)
+    with pytest.raises(TypeError, match="add"):
+        a + "text"
+    with pytest.raises(TypeError):
+        "text" - a
+    with pytest.raises(TypeError):
+        [[1.0, 2.0, 3.0]] @ b
+    with pytest.raises(TypeError, match="overflow"):
+        ti + 2 ** 70
+    with pytest.raises(RuntimeError, match="mat1 and mat2 shapes cannot be multiplied"):
+        a @ a

@@ -16,6 +16,13 @@ Tensor binary(const Tensor& a, const py::handle& other, BinTT tt, BinTS ts, cons
                       type_name(other)));
 }
 
+// The reflected operator (other OP a): CPython calls it with a tensor `other` when other's type is
+// a subclass of a's (e.g. `t - parameter` calls parameter.__rsub__(t)).
+Tensor reflected(const Tensor& a, const py::handle& other, BinTT tt, BinTS ts, const char* op) {
+  if (py::isinstance<TensorImpl>(other)) return tt(other.cast<Tensor>(), a);
+  return binary(a, other, tt, ts, op);
+}
+
 Tensor add_tt(const Tensor& a, const Tensor& b) { return add(a, b); }
 Tensor add_ts(const Tensor& a, Scalar b) { return add(a, b); }
 Tensor sub_tt(const Tensor& a, const Tensor& b) { return sub(a, b); }
@@ -119,6 +126,74 @@ std::optional<int64_t> opt_dim(const py::handle& d) {
   return d.cast<int64_t>();
 }
 
+// ---- operator fast path ----
+// `a + b`, `a - b`, `a * b`, `a / b`, `a @ b` between two tensors, or a tensor and a Python float or
+// int, run from the type's number slot straight into the op: pybind11's overload dispatch is about
+// half the cost of an op on a small tensor. Anything else (subclasses such as Parameter, a number on
+// the left, other types) calls the bound __op__ / __rop__ methods the way CPython's own slot would.
+PyTypeObject* g_tensor_type = nullptr;
+
+template <BinTT tt, BinTS ts>
+struct FastSlot {
+  static inline const char* method = nullptr;     // "__add__"
+  static inline const char* reflected = nullptr;  // "__radd__"
+
+  static PyObject* call(PyObject* a, PyObject* b) {
+    try {
+      if (Py_TYPE(a) == g_tensor_type) {
+        if (Py_TYPE(b) == g_tensor_type)
+          return wrap(tt(py::handle(a).cast<Tensor>(), py::handle(b).cast<Tensor>()));
+        if (ts && PyFloat_CheckExact(b))
+          return wrap(ts(py::handle(a).cast<Tensor>(), Scalar(PyFloat_AS_DOUBLE(b))));
+        if (ts && PyLong_CheckExact(b)) {
+          int overflow = 0;
+          long long v = PyLong_AsLongLongAndOverflow(b, &overflow);
+          if (!overflow) return wrap(ts(py::handle(a).cast<Tensor>(), Scalar(static_cast<int64_t>(v))));
+        }
+      }
+      return generic(a, b);
+    } catch (py::error_already_set& e) {
+      e.restore();
+    } catch (...) {
+      py::detail::try_translate_exceptions();  // the module's translators: RuntimeError, TypeError, ...
+    }
+    return nullptr;
+  }
+
+  static PyObject* wrap(Tensor r) { return py::cast(std::move(r)).release().ptr(); }
+
+  // a.__op__(b) when a is a tensor, then b.__rop__(a) when b is a tensor of another type.
+  static PyObject* generic(PyObject* a, PyObject* b) {
+    py::handle ha(a), hb(b);
+    if (PyObject_TypeCheck(a, g_tensor_type)) {
+      py::object r = ha.attr(method)(hb);
+      if (!r.is(py::handle(Py_NotImplemented))) return r.release().ptr();
+    }
+    if (PyObject_TypeCheck(b, g_tensor_type) && Py_TYPE(a) != Py_TYPE(b) && py::hasattr(hb, reflected))
+      return hb.attr(reflected)(ha).release().ptr();
+    Py_RETURN_NOTIMPLEMENTED;
+  }
+
+  static void install(binaryfunc& slot, const char* name, const char* rname) {
+    method = name;
+    reflected = rname;
+    slot = &call;
+  }
+};
+
+Tensor matmul_tt(const Tensor& a, const Tensor& b) { return matmul(a, b); }
+
+// Runs after the operators are bound (CPython has filled the slots from __add__ etc. by then).
+void install_fast_slots(const py::handle& cls) {
+  g_tensor_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+  PyNumberMethods* nb = g_tensor_type->tp_as_number;
+  FastSlot<add_tt, add_ts>::install(nb->nb_add, "__add__", "__radd__");
+  FastSlot<sub_tt, sub_ts>::install(nb->nb_subtract, "__sub__", "__rsub__");
+  FastSlot<mul_tt, mul_ts>::install(nb->nb_multiply, "__mul__", "__rmul__");
+  FastSlot<div_tt, div_ts>::install(nb->nb_true_divide, "__truediv__", "__rtruediv__");
+  FastSlot<matmul_tt, nullptr>::install(nb->nb_matrix_multiply, "__matmul__", "__rmatmul__");
+}
+
 }  // namespace
 
 void bind_ops(py::module_& m) {
@@ -128,15 +203,15 @@ void bind_ops(py::module_& m) {
 
   // ---- operators ----
   cls.def("__add__", [](T a, O b) { return binary(a, b, add_tt, add_ts, "add"); }, py::is_operator())
-      .def("__radd__", [](T a, O b) { return binary(a, b, add_tt, add_ts, "add"); }, py::is_operator())
+      .def("__radd__", [](T a, O b) { return reflected(a, b, add_tt, add_ts, "add"); }, py::is_operator())
       .def("__sub__", [](T a, O b) { return binary(a, b, sub_tt, sub_ts, "sub"); }, py::is_operator())
-      .def("__rsub__", [](T a, O b) { return binary(a, b, sub_tt, rsub_ts, "sub"); }, py::is_operator())
+      .def("__rsub__", [](T a, O b) { return reflected(a, b, sub_tt, rsub_ts, "sub"); }, py::is_operator())
       .def("__mul__", [](T a, O b) { return binary(a, b, mul_tt, mul_ts, "mul"); }, py::is_operator())
-      .def("__rmul__", [](T a, O b) { return binary(a, b, mul_tt, mul_ts, "mul"); }, py::is_operator())
+      .def("__rmul__", [](T a, O b) { return reflected(a, b, mul_tt, mul_ts, "mul"); }, py::is_operator())
       .def("__truediv__", [](T a, O b) { return binary(a, b, div_tt, div_ts, "div"); }, py::is_operator())
-      .def("__rtruediv__", [](T a, O b) { return binary(a, b, div_tt, rdiv_ts, "div"); }, py::is_operator())
+      .def("__rtruediv__", [](T a, O b) { return reflected(a, b, div_tt, rdiv_ts, "div"); }, py::is_operator())
       .def("__pow__", [](T a, O b) { return binary(a, b, pow_tt, pow_ts, "pow"); }, py::is_operator())
-      .def("__rpow__", [](T a, O b) { return binary(a, b, pow_tt, rpow_ts, "pow"); }, py::is_operator())
+      .def("__rpow__", [](T a, O b) { return reflected(a, b, pow_tt, rpow_ts, "pow"); }, py::is_operator())
       .def("__matmul__", [](T a, T b) { return matmul(a, b); }, py::is_operator())
       .def("__eq__", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Eq>, cmp_ts<BinaryOp::Eq>, "eq"); }, py::is_operator())
       .def("__ne__", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Ne>, cmp_ts<BinaryOp::Ne>, "ne"); }, py::is_operator())
@@ -287,6 +362,7 @@ void bind_ops(py::module_& m) {
     Scalar x = scalar_arg(a, "result_type"), y = scalar_arg(b, "result_type");
     return x.kind >= y.kind ? x.default_dtype() : y.default_dtype();
   });
+  install_fast_slots(cls);
 }
 
 }  // namespace tg::bind
