@@ -286,3 +286,53 @@ def test_operators_on_every_operand_kind_match_torch():
         ti + 2 ** 70
     with pytest.raises(RuntimeError, match="mat1 and mat2 shapes cannot be multiplied"):
         a @ a
+
+
+def test_inplace_arithmetic_written_directly_matches_torch():
+    """add_/sub_/mul_/div_ and += ... write straight into self when autograd records nothing; the
+    results, aliasing cases, versions and dtype rules stay torch's."""
+    rng = np.random.default_rng(3)
+    base = rng.standard_normal((4, 4)).astype(np.float32)
+    row = rng.standard_normal((4,)).astype(np.float32)
+    cases = [
+        lambda m, x: x.add_(m.tensor(row)), lambda m, x: x.sub_(2), lambda m, x: x.mul_(x),
+        lambda m, x: x.div_(m.tensor(row) + 3), lambda m, x: x.__iadd__(1.5), lambda m, x: x.__isub__(x[0].clone()),
+        lambda m, x: x.__imul__(m.tensor(2, dtype=m.float64)), lambda m, x: x.__itruediv__(4),
+        lambda m, x: x[:, 1].add_(x[:, 2]), lambda m, x: x.t().mul_(m.tensor(row)),
+        lambda m, x: x.add_(m.tensor(row), alpha=2), lambda m, x: x.sub_(m.tensor(1.0), alpha=1),
+    ]
+    for k, case in enumerate(cases):
+        got, want = tg.tensor(base.copy()), torch.tensor(base.copy())
+        v0 = got._version
+        case(tg, got)
+        case(torch, want)
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6, err_msg=f"case {k}")
+        assert got._version > v0
+    # dense operands that partly overlap self are refused, as torch does; tg also refuses the overlap
+    # through two tensors over the same numpy memory (torch compares storages, misses it, and gives
+    # a result that depends on the order it writes in)
+    x = tg.arange(16.0).reshape(4, 4)
+    with pytest.raises(RuntimeError, match="single memory location"):
+        x[1:].add_(x[:-1])
+    with pytest.raises(RuntimeError, match="single memory location"):
+        x -= x[0]
+    arr = np.arange(8, dtype=np.float64)
+    with pytest.raises(RuntimeError, match="single memory location"):
+        tg.from_numpy(arr[:6]).add_(tg.from_numpy(arr[2:]))
+    # an integer tensor cannot hold a float result; a float64 self keeps float64
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        tg.tensor([1, 2]).add_(0.5)
+    x64 = tg.tensor([1.0, 2.0], dtype=tg.float64)
+    x64.mul_(tg.tensor([3.0]))
+    assert x64.dtype == tg.float64 and x64.tolist() == [3.0, 6.0]
+    with pytest.raises(RuntimeError, match="single memory location"):
+        tg.zeros(1).expand(3).add_(1)
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        tg.zeros(3).add_(tg.ones(2, 3))
+    # an in-place change under no_grad still invalidates a saved tensor
+    w = tg.tensor([0.5, -1.0], requires_grad=True)
+    y = w.sigmoid()
+    with tg.no_grad():
+        y.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()

@@ -42,6 +42,12 @@ Tensor max_tt(const Tensor& a, const Tensor& b) { return maximum(a, b); }
 Tensor min_tt(const Tensor& a, const Tensor& b) { return minimum(a, b); }
 Tensor scalar_unsupported(const Tensor&, Scalar) { throw TypeError("expected a Tensor argument, got a number"); }
 
+// alpha == 1 exactly as an int (torch's default; a float 1.0 still goes through the alpha path).
+bool is_one(const py::handle& alpha) {
+  auto s = as_scalar(alpha);
+  return s && s->kind == Kind::Int && s->i == 1;
+}
+
 Tensor with_alpha(const Tensor& a, const py::handle& other, const py::handle& alpha, bool subtract) {
   Scalar al = as_scalar(alpha).value_or(Scalar(int64_t(1)));
   Tensor b;
@@ -96,6 +102,18 @@ Tensor inplace_source(const Tensor& self, const py::handle& other) {
 Tensor inplace(const Tensor& self, const Tensor& result, const char* op) {
   assign_inplace(self, result, op);
   return self;
+}
+
+// a OP= b (add_, sub_, mul_, div_ and their operators): straight into a's memory when nothing
+// needs recording (binary_inplace_direct), else the result computed aside and copied in.
+// `saves_self`: the op's backward reads a, so a recorded op computes from a copy (inplace_source).
+Tensor binary_inplace(const Tensor& a, const py::handle& b, BinaryOp op, BinTT tt, BinTS ts, const char* name,
+                      bool saves_self) {
+  Tensor other;
+  if (py::isinstance<TensorImpl>(b)) other = b.cast<Tensor>();
+  else if (auto s = as_scalar(b)) other = scalar_tensor(*s, result_type(a, *s));
+  if (other && binary_inplace_direct(op, a, other)) return a;
+  return inplace(a, binary(saves_self ? inplace_source(a, b) : a, b, tt, ts, name), name);
 }
 
 // zero_ / fill_: overwrite a (expanded a allowed) with a 0-d value; value_is_input when the value
@@ -221,10 +239,10 @@ void bind_ops(py::module_& m) {
       .def("__ge__", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Ge>, cmp_ts<BinaryOp::Ge>, "ge"); }, py::is_operator())
       .def("__neg__", [](T a) { return neg(a); })
       .def("__abs__", [](T a) { return abs(a); })
-      .def("__iadd__", [](T a, O b) { return inplace(a, binary(a, b, add_tt, add_ts, "add_"), "add_"); }, py::is_operator())
-      .def("__isub__", [](T a, O b) { return inplace(a, binary(a, b, sub_tt, sub_ts, "sub_"), "sub_"); }, py::is_operator())
-      .def("__imul__", [](T a, O b) { return inplace(a, binary(inplace_source(a, b), b, mul_tt, mul_ts, "mul_"), "mul_"); }, py::is_operator())
-      .def("__itruediv__", [](T a, O b) { return inplace(a, binary(inplace_source(a, b), b, div_tt, div_ts, "div_"), "div_"); }, py::is_operator());
+      .def("__iadd__", [](T a, O b) { return binary_inplace(a, b, BinaryOp::Add, add_tt, add_ts, "add_", false); }, py::is_operator())
+      .def("__isub__", [](T a, O b) { return binary_inplace(a, b, BinaryOp::Sub, sub_tt, sub_ts, "sub_", false); }, py::is_operator())
+      .def("__imul__", [](T a, O b) { return binary_inplace(a, b, BinaryOp::Mul, mul_tt, mul_ts, "mul_", true); }, py::is_operator())
+      .def("__itruediv__", [](T a, O b) { return binary_inplace(a, b, BinaryOp::Div, div_tt, div_ts, "div_", true); }, py::is_operator());
 
   // ---- functions that are both tg.name(input, ...) and Tensor.name(...) ----
   auto both = [&](const char* name, auto fn, auto... extra) {
@@ -320,10 +338,16 @@ void bind_ops(py::module_& m) {
   });
 
   // ---- in-place ----
-  cls.def("add_", [](T a, O b, O alpha) { return inplace(a, with_alpha(a, b, alpha, false), "add_"); }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
-      .def("sub_", [](T a, O b, O alpha) { return inplace(a, with_alpha(a, b, alpha, true), "sub_"); }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
-      .def("mul_", [](T a, O b) { return inplace(a, binary(inplace_source(a, b), b, mul_tt, mul_ts, "mul_"), "mul_"); }, py::arg("other"))
-      .def("div_", [](T a, O b) { return inplace(a, binary(inplace_source(a, b), b, div_tt, div_ts, "div_"), "div_"); }, py::arg("other"))
+  cls.def("add_", [](T a, O b, O alpha) {
+        if (is_one(alpha)) return binary_inplace(a, b, BinaryOp::Add, add_tt, add_ts, "add_", false);
+        return inplace(a, with_alpha(a, b, alpha, false), "add_");
+      }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
+      .def("sub_", [](T a, O b, O alpha) {
+        if (is_one(alpha)) return binary_inplace(a, b, BinaryOp::Sub, sub_tt, sub_ts, "sub_", false);
+        return inplace(a, with_alpha(a, b, alpha, true), "sub_");
+      }, py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
+      .def("mul_", [](T a, O b) { return binary_inplace(a, b, BinaryOp::Mul, mul_tt, mul_ts, "mul_", true); }, py::arg("other"))
+      .def("div_", [](T a, O b) { return binary_inplace(a, b, BinaryOp::Div, div_tt, div_ts, "div_", true); }, py::arg("other"))
       .def("pow_", [](T a, O b) { return inplace(a, binary(inplace_source(a, b), b, pow_tt, pow_ts, "pow_"), "pow_"); }, py::arg("exponent"))
       .def("clamp_", [](T a, O lo, O hi) { return inplace(a, clamp(inplace_source(a, py::none()), lo, hi), "clamp_"); }, py::arg("min") = py::none(), py::arg("max") = py::none())
       .def("copy_", [](T a, T src) { return inplace(a, overwritten(a, src, "CopyBackwards", true), "copy_"); }, py::arg("src"))

@@ -93,6 +93,8 @@ Tensor compare(BinaryOp op, const Tensor& a, const Tensor& b);  // bool result
 Tensor compare(BinaryOp op, const Tensor& a, Scalar b);
 // Shared by every binary op: promotes, broadcasts and runs the kernel; no autograd.
 Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, DType compute, DType out);
+// The same kernel writing into `out` (shaped like the broadcast of a and b; may be a itself).
+void binary_kernel_into(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute);
 
 // where(cond, x, y) (cpp/src/ops/where.cpp)
 Tensor where(const Tensor& cond, const Tensor& x, const Tensor& y);
@@ -124,6 +126,12 @@ void assign_inplace(const Tensor& self, const Tensor& result, const char* op, bo
 // made in no_grad mode or by a multi-output op.
 void check_inplace(const Tensor& self, const char* op, bool any_requires_grad);
 inline void check_inplace(const Tensor& self, const char* op) { check_inplace(self, op, self->requires_grad()); }
+// self = self OP other (an arithmetic op) written straight into self's memory, without the
+// temporary and copy of assign_inplace, when that gives the same result: autograd records nothing,
+// the result dtype is self's floating dtype, other broadcasts to self without changing its shape,
+// self has no stride-0 dims, and other shares no memory with self unless it is self. Bumps the
+// version and returns true; returns false (nothing done) otherwise.
+bool binary_inplace_direct(BinaryOp op, const Tensor& self, const Tensor& other);
 // What self holds after an op overwrites it with `value` (broadcast and cast to self's shape and
 // dtype), recorded as node `name` when grad is needed: the gradient for self's old value is zero;
 // `value` gets one only when `value_is_input` (copy_, fill_ with a tensor). Not a kernel: without

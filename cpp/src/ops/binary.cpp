@@ -84,9 +84,13 @@ Tensor logical_and_(const Tensor& a, const Tensor& b) {
 }  // namespace
 
 Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, DType compute, DType out_dtype) {
-  Shape shape = broadcast_shapes(a->shape, b->shape, op_name(op));
+  Tensor out = empty(broadcast_shapes(a->shape, b->shape, op_name(op)), out_dtype);
+  binary_kernel_into(op, out, a, b, compute);
+  return out;
+}
+
+void binary_kernel_into(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute) {
   Tensor x = cast_for_kernel(a, compute), y = cast_for_kernel(b, compute);
-  Tensor out = empty(shape, out_dtype);
   dispatch_dtype(compute, [&](auto z) {
     using T = decltype(z);
     if (is_comparison(op)) {
@@ -103,7 +107,6 @@ Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, DType comput
       arith<T>(op, out, x, y);
     }
   });
-  return out;
 }
 
 namespace {

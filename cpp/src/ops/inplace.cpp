@@ -41,6 +41,44 @@ void assign_inplace(const Tensor& self, const Tensor& result, const char* op, bo
   set_history(self, r->grad_fn(), r->autograd->output_nr);
 }
 
+bool binary_inplace_direct(BinaryOp op, const Tensor& self, const Tensor& other) {
+  // Disjoint memory, or exactly self's elements (other == self): compared by address, since two
+  // storages can wrap the same memory (from_numpy of one array twice).
+  auto span = [](const Tensor& t) {
+    auto lo = reinterpret_cast<uintptr_t>(t->raw()), hi = lo;
+    for (int64_t d = 0; d < t->dim(); ++d) {
+      int64_t step = (t->shape[d] - 1) * t->strides[d] * int64_t(itemsize(t->dtype));
+      (step < 0 ? lo : hi) += step;
+    }
+    return std::make_pair(lo, hi + itemsize(t->dtype));
+  };
+  auto [slo, shi] = span(self);
+  auto [olo, ohi] = span(other);
+  bool disjoint = ohi <= slo || shi <= olo || other->numel() == 0 || self->numel() == 0;
+  bool identical = other->raw() == self->raw() && other->shape == self->shape && other->strides == self->strides &&
+                   other->dtype == self->dtype;
+  bool partial_overlap = !disjoint && !identical;
+  // torch refuses a dense operand that partly overlaps a dense self (the result would depend on
+  // the order the elements are written in)
+  TG_CHECK(!(partial_overlap && self->is_contiguous() && other->is_contiguous()), RuntimeError,
+           "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
+           "memory location. Please clone() the tensor before performing the operation.");
+  if (partial_overlap) return false;
+  if (is_grad_enabled() && (self->requires_grad() || other->requires_grad())) return false;
+  if (!is_floating(self->dtype) || result_type(self, other) != self->dtype) return false;
+  int64_t nd = self->dim(), od = other->dim();
+  if (od > nd) return false;
+  for (int64_t d = 0; d < od; ++d) {
+    int64_t s = other->shape[od - 1 - d];
+    if (s != 1 && s != self->shape[nd - 1 - d]) return false;
+  }
+  for (int64_t d = 0; d < nd; ++d)
+    if (self->strides[d] == 0 && self->shape[d] > 1) return false;  // the general path raises
+  binary_kernel_into(op, self, self, other, self->dtype);
+  self->bump_version();
+  return true;
+}
+
 Tensor overwritten(const Tensor& self, const Tensor& value, const char* name, bool value_is_input) {
   if (!needs_grad({self, value_is_input ? value : nullptr})) return value;
   Tensor out = empty(self->shape, self->dtype);
