@@ -398,3 +398,19 @@ def test_where_select_paths_match_torch(seed, layout, dtype, n):
 
     for got, want in zip(run(tg, tg.tensor), run(torch, torch.tensor)):
         assert_close(got, want)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.bool_])
+@pytest.mark.parametrize("shape", [(784, 256), (64, 1024), (1024, 33), (3, 40, 17), (2, 3, 128, 64)])
+def test_contiguous_of_transposed_views_is_exact(dtype, shape):
+    """contiguous() of a view transposed over its last two dims (the tiled copy, with and without the
+    cache-set-conflict buffer), including strided leading dims, for every dtype."""
+    arr = (np.random.default_rng(sum(shape)).standard_normal(shape) * 100).astype(dtype)
+    x = tg.from_numpy(arr)
+    np.testing.assert_array_equal(x.transpose(-1, -2).contiguous().numpy(), np.swapaxes(arr, -1, -2))
+    if len(shape) > 2:
+        y = x[::2] if shape[0] > 1 else x
+        np.testing.assert_array_equal(y.transpose(-1, -2).contiguous().numpy(),
+                                      np.swapaxes(arr[::2] if shape[0] > 1 else arr, -1, -2))
+        np.testing.assert_array_equal(x.movedim(0, -1).transpose(-1, -2).contiguous().numpy(),
+                                      np.swapaxes(np.moveaxis(arr, 0, -1), -1, -2))
