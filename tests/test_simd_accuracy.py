@@ -1,4 +1,4 @@
-# Accuracy of the SIMD float32 exp/log/tanh/sigmoid (float64 exp/sigmoid) and sum kernels at every CPU level (TG_CPU_LEVEL).
+# Accuracy of the SIMD float32 exp/log/tanh/sigmoid/relu (float64 exp/sigmoid) and sum kernels at every CPU level (TG_CPU_LEVEL).
 import os
 import subprocess
 import sys
@@ -25,6 +25,7 @@ for fn in %r:
     out[fn] = getattr(tg, fn)(t).numpy()
     # a strided (non-contiguous) view takes the scalar path; it must agree too
     out[fn + "_strided"] = getattr(tg, fn)(t[::3]).numpy()
+out["relu"] = tg.relu(t).numpy()
 x64 = np.load(sys.argv[3])
 for fn in ["exp", "sigmoid"]:
     out[fn + "_f64"] = getattr(tg, fn)(tg.from_numpy(x64)).numpy()
@@ -150,6 +151,16 @@ def test_float64_within_2_ulp(results, level, fn):
     d = ulp_distance(got[ok], ref[ok])
     assert d.max() <= 2, f"{fn} f64 at {level}: {d.max()} ulp at x={x[ok][int(np.argmax(d))]!r}"
     assert np.array_equal(np.signbit(got[ok & (ref == 0)]), np.signbit(ref[ok & (ref == 0)]))
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_relu_is_bit_exact(results, level):
+    """The SIMD max(0, x) gives the scalar `x < 0 ? 0 : x` bit for bit: -0.0 and NaN payloads pass."""
+    x, out = results[level]
+    if str(out["level"]) != level:
+        pytest.skip(f"this CPU cannot run level {level!r} (ran {out['level']})")
+    want = np.where(x < 0, np.float32(0), x)
+    assert np.array_equal(out["relu"].view(np.uint32), want.view(np.uint32))
 
 
 @pytest.mark.parametrize("level", LEVELS)

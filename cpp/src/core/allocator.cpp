@@ -52,7 +52,8 @@ int64_t default_cache_limit() {
 }
 
 // Freed large blocks by size. A block is reused for a request of up to 25% less, so a loop that
-// allocates same-shaped temporaries finds its block again; the cache never holds more than `limit`.
+// allocates same-shaped temporaries finds its block again; among equal sizes the most recently
+// freed block goes first (its lines may still be in cache). Never holds more than `limit`.
 struct BlockCache {
   std::mutex mu;
   std::multimap<size_t, void*> blocks;
@@ -77,7 +78,7 @@ struct BlockCache {
     if (int64_t(bytes) > limit / 4) return false;
     while (!blocks.empty() && cached + int64_t(bytes) > limit) evict(std::prev(blocks.end()));
     if (cached + int64_t(bytes) > limit) return false;
-    blocks.emplace(bytes, p);
+    blocks.emplace_hint(blocks.lower_bound(bytes), bytes, p);  // first among equals: reused next
     cached += int64_t(bytes);
     return true;
   }

@@ -54,8 +54,10 @@ void unary_typed(UnaryOp op, const Tensor& out, const Tensor& x) {
   switch (op) {
     case UnaryOp::Neg: return run<T>(out, x, [](T v) { return static_cast<T>(-v); });
     case UnaryOp::Abs: return run<T>(out, x, [](T v) { return v < 0 ? static_cast<T>(-v) : v; });
-    // `v < 0 ? 0 : v` keeps NaN (the comparison is false) and compiles to a vector compare+blend.
-    case UnaryOp::Relu: return run<T>(out, x, [](T v) { return v < T(0) ? T(0) : v; });
+    // `v < 0 ? 0 : v` keeps NaN (the comparison is false); contiguous float32 takes the SIMD max.
+    case UnaryOp::Relu:
+      if (try_vmath<T>(kernels::vmath::Fn::Relu, out, x)) return;
+      return run<T>(out, x, [](T v) { return v < T(0) ? T(0) : v; });
     case UnaryOp::Sign: return run<T>(out, x, [](T v) { return static_cast<T>((T(0) < v) - (v < T(0))); });
     case UnaryOp::Square: return run<T>(out, x, [](T v) { return static_cast<T>(v * v); });
     default: break;

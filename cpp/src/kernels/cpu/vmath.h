@@ -1,4 +1,4 @@
-// Vectorised float32 exp/log/tanh/sigmoid over contiguous arrays, chosen at run time by tg::cpu_level().
+// Vectorised float32 exp/log/tanh/sigmoid/relu over contiguous arrays, chosen at run time by tg::cpu_level().
 #pragma once
 #include <cstdint>
 
@@ -9,7 +9,7 @@
 
 namespace tg::kernels::vmath {
 
-enum class Fn { Exp, Log, Tanh, Sigmoid };
+enum class Fn { Exp, Log, Tanh, Sigmoid, Relu };
 
 // True when the current CPU level has vector kernels (AVX2+FMA or AVX-512 on x86-64).
 bool available();

@@ -8,6 +8,8 @@
 //   least-squares fit on Chebyshev nodes (near-minimax, as in Cephes logf); e ln2 added in two parts.
 // tanh: |x| < 0.625: x + x^3 P(x^2) (P fitted like Q); else 1 - 2 / (e^{2|x|} + 1), sign copied from x.
 // sigmoid: 1 / (1 + e^{-x}), the same formula as the scalar path.
+// relu: max(0, x), exact; the max instruction returns its second operand when either is NaN, so NaN
+//   and -0.0 pass through as in the scalar `x < 0 ? 0 : x`.
 // float64 (exp and sigmoid only): the same exp scheme with fdlibm's ln2 split and Taylor degree 13.
 #pragma once
 
@@ -33,6 +35,8 @@ struct Algo {
     p = S::fma(p, r, S::set1(1.0f));
     return S::scale2(p, n);
   }
+
+  static inline V relu(V x) { return S::max(S::set1(0.0f), x); }
 
   static inline V sigmoid(V x) {
     V e = exp(S::neg(x));
@@ -111,6 +115,7 @@ struct Algo {
     V a0 = S::set1(0.0f), a1 = a0, a2 = a0, a3 = a0;
     int64_t i = 0;
     for (; i + kStep <= n; i += kStep) {
+      __builtin_prefetch(p + i + 2048);  // 8 KiB ahead (prefetches never fault, even past the end)
       a0 = S::add(a0, S::load(p + i));
       a1 = S::add(a1, S::load(p + i + S::W));
       a2 = S::add(a2, S::load(p + i + 2 * S::W));
@@ -132,6 +137,7 @@ struct Algo {
       case Fn::Log: return map<&Algo::log>(in, out, n);
       case Fn::Tanh: return map<&Algo::tanh>(in, out, n);
       case Fn::Sigmoid: return map<&Algo::sigmoid>(in, out, n);
+      case Fn::Relu: return map<&Algo::relu>(in, out, n);
     }
   }
 };
