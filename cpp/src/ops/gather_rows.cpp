@@ -10,16 +10,6 @@
 namespace tg {
 namespace {
 
-// True when every dim after the first is laid out contiguously (size-1 dims do not matter).
-bool rows_contiguous(const Tensor& t) {
-  int64_t expected = 1;
-  for (int64_t d = t->dim() - 1; d >= 1; --d) {
-    if (t->shape[d] != 1 && t->strides[d] != expected) return false;
-    expected *= t->shape[d];
-  }
-  return true;
-}
-
 constexpr int64_t kCopyGrain = int64_t(1) << 21;
 
 Shape tail(const Shape& s) { return Shape(s.begin() + 1, s.end()); }
@@ -53,6 +43,34 @@ Tensor scatter_add_rows(const Tensor& g, const Tensor& idx_t, int64_t n) {
 
 }  // namespace
 
+bool rows_contiguous(const Tensor& t) {
+  int64_t expected = 1;
+  for (int64_t d = t->dim() - 1; d >= 1; --d) {
+    if (t->shape[d] != 1 && t->strides[d] != expected) return false;
+    expected *= t->shape[d];
+  }
+  return true;
+}
+
+void copy_rows(const Tensor& out, const Tensor& src, const int64_t* idx, int64_t k) {
+  const int64_t n = src->shape[0], row_elems = shape_numel(tail(src->shape));
+  if (k == 0 || row_elems == 0) return;
+  const int64_t item = static_cast<int64_t>(itemsize(src->dtype)), stride0 = src->strides[0];
+  const size_t row_bytes = static_cast<size_t>(row_elems * item);
+  const char* base = src->raw();
+  char* dst = out->raw();
+  // A row copy is memory-bound: one thread nearly saturates bandwidth, and waking a team costs
+  // more than copying a typical batch (badly so on a loaded machine), so split only above
+  // kCopyGrain elements per thread.
+  const int64_t grain = std::max<int64_t>(1, kCopyGrain / row_elems);
+  parallel_for(k, grain, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t r = idx[i] < 0 ? idx[i] + n : idx[i];
+      std::memcpy(dst + i * row_bytes, base + r * stride0 * item, row_bytes);
+    }
+  });
+}
+
 Tensor gather_rows(const Tensor& src, const Tensor& index) {
   TG_CHECK(src && index, ValueError, "gather_rows: got an undefined tensor");
   TG_CHECK(src->dim() >= 1, IndexError,
@@ -74,24 +92,11 @@ Tensor gather_rows(const Tensor& src, const Tensor& index) {
   Tensor out = empty(out_shape, src->dtype);
   const Shape row_shape = tail(src->shape);
   const int64_t row_elems = shape_numel(row_shape);
-  const size_t item = itemsize(src->dtype);
-  const size_t row_bytes = static_cast<size_t>(row_elems) * item;
   const int64_t stride0 = src->strides[0];
   if (k == 0 || row_elems == 0) {
     // nothing to copy
   } else if (rows_contiguous(src)) {
-    const char* base = src->raw();
-    char* dst = out->raw();
-    // A row copy is memory-bound: one thread nearly saturates bandwidth, and waking a team costs
-    // more than copying a typical batch (badly so on a loaded machine), so split only above
-    // kCopyGrain elements per thread.
-    const int64_t grain = std::max<int64_t>(1, kCopyGrain / row_elems);
-    parallel_for(k, grain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const int64_t r = idx[i] < 0 ? idx[i] + n : idx[i];
-        std::memcpy(dst + i * row_bytes, base + r * stride0 * static_cast<int64_t>(item), row_bytes);
-      }
-    });
+    copy_rows(out, src, idx, k);
   } else {
     // Strided rows: copy each one through the core's strided copy.
     const Shape row_strides = tail(src->strides);

@@ -2,6 +2,7 @@
 // with gradients (the backward of a gather-by-index is an accumulating put into zeros).
 #include <cstring>
 
+#include "ops/gather_rows.h"
 #include "tg/ops.h"
 #include "tg/parallel.h"
 
@@ -174,28 +175,6 @@ Tensor index_backward(const Tensor& g, const Shape& shape, const TensorIndices& 
   return z;
 }
 
-// index_select along dim 0 of a contiguous tensor: one memcpy per row, rows in parallel
-// (indices already checked to be in [0, size)).
-Tensor index_select_rows(const Tensor& self, const Tensor& index) {
-  int64_t n = index->numel(), size = self->shape[0];
-  Tensor ix = contiguous(index);
-  const int64_t* v = ix->data<int64_t>();
-  Shape shape = self->shape;
-  shape[0] = n;
-  Tensor out = empty(shape, self->dtype);
-  size_t row = static_cast<size_t>(self->numel() / std::max<int64_t>(size, 1)) * itemsize(self->dtype);
-  if (row == 0 || n == 0) return out;
-  const char* src = self->raw();
-  char* dst = out->raw();
-  int64_t grain = std::max<int64_t>(1, kGrainSize * 8 / static_cast<int64_t>(row));
-  parallel_for(n, grain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      std::memcpy(dst + i * row, src + v[i] * row, row);
-    }
-  });
-  return out;
-}
-
 }  // namespace
 
 Tensor index(const Tensor& self, const TensorIndices& indices) {
@@ -295,9 +274,12 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index_) {
              ix->data<int64_t>()[i], " is out of range for dimension ", d, " with size ", size);
   TensorIndices indices(d + 1);
   indices[d] = ix;
-  if (d != 0 || !self->is_contiguous()) return index(self, indices);
-  Tensor out = index_select_rows(self, ix);
+  if (d != 0 || !rows_contiguous(self)) return index(self, indices);
   Shape shape = self->shape;
+  shape[0] = ix->numel();
+  Tensor out = empty(shape, self->dtype);
+  copy_rows(out, self, ix->data<int64_t>(), ix->numel());
+  shape[0] = self->shape[0];
   record("IndexSelectBackward0", {self}, {out}, [&] {
     return [shape, indices](const Grads& g) -> Grads { return {index_backward(g[0], shape, indices)}; };
   });
