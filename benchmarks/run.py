@@ -84,16 +84,17 @@ def bench_matmul(sizes, threads, repeat, peak):
 def bench_elementwise(sizes, repeat, bandwidth):
     set_threads(1)
     for n in sizes:
+        r = repeat * 4 if n <= 1_000_000 else repeat  # short calls: more samples for a steady median
         x = np.random.rand(n).astype(np.float32)
         ta, tb, pa, pb = tg.from_numpy(x), tg.from_numpy(x.copy()), torch.from_numpy(x), torch.from_numpy(x.copy())
         for op, nbytes in [("add", 12), ("mul", 12), ("exp", 8), ("sigmoid", 8), ("relu", 8)]:
             if op in ("add", "mul"):
                 f1 = getattr(tg, op)
                 f2 = getattr(torch, op)
-                t1, t2 = pair(lambda: (lambda: f1(ta, tb)), lambda: (lambda: f2(pa, pb)), repeat)
+                t1, t2 = pair(lambda: (lambda: f1(ta, tb)), lambda: (lambda: f2(pa, pb)), r)
             else:
                 f1, f2 = getattr(tg, op), getattr(torch, op)
-                t1, t2 = pair(lambda: (lambda: f1(ta)), lambda: (lambda: f2(pa)), repeat)
+                t1, t2 = pair(lambda: (lambda: f1(ta)), lambda: (lambda: f2(pa)), r)
             row(f"{op} n={n:.0e} threads=1", "GB/s", nbytes * n, t1, t2, bandwidth)
 
 
