@@ -24,27 +24,30 @@ void run(const Tensor& out, const Tensor& in, F f) {
   kernels::unary_loop<T, T>(out, in, f);
 }
 
-// Contiguous float32 exp/log/tanh/sigmoid (float64: exp/sigmoid) go to the SIMD kernels when the CPU level has them.
+// float32 exp/log/tanh/sigmoid/relu (float64: exp/sigmoid) go to the SIMD kernels when the CPU level
+// has them. For the transcendental ones a strided or broadcast input is first copied into a
+// contiguous one: the copy costs far less than the scalar libm loop it replaces.
 template <typename T>
-bool try_vmath(kernels::vmath::Fn fn, const Tensor& out, const Tensor& in) {
-  if constexpr (std::is_same_v<T, float>) {
-    if (!kernels::vmath::available() || !out->is_contiguous() || !kernels::dense_like(in, out->shape)) return false;
-    const float* a = in->data<float>();
-    float* o = out->data<float>();
+bool try_vmath(kernels::vmath::Fn fn, const Tensor& out, const Tensor& x) {
+  namespace vm = kernels::vmath;
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    constexpr bool f32 = std::is_same_v<T, float>;
+    if (!(f32 ? vm::available() : vm::has_f64(fn)) || !out->is_contiguous()) return false;
+    Tensor in = x;
+    if (!kernels::dense_like(x, out->shape)) {
+      if (fn == vm::Fn::Relu) return false;  // as cheap as the copy: the strided loop is better
+      GradModeGuard off(false);
+      in = contiguous(expand(detach(x), out->shape));
+    }
+    const T* a = in->data<T>();
+    T* o = out->data<T>();
     parallel_for(out->numel(), kGrainSize, [&](int64_t b, int64_t e) {
-      kernels::vmath::apply_f32(fn, a + b, o + b, e - b);
-    });
-    return true;
-  } else if constexpr (std::is_same_v<T, double>) {
-    if (!kernels::vmath::has_f64(fn) || !out->is_contiguous() || !kernels::dense_like(in, out->shape)) return false;
-    const double* a = in->data<double>();
-    double* o = out->data<double>();
-    parallel_for(out->numel(), kGrainSize, [&](int64_t b, int64_t e) {
-      kernels::vmath::apply_f64(fn, a + b, o + b, e - b);
+      if constexpr (f32) vm::apply_f32(fn, a + b, o + b, e - b);
+      else vm::apply_f64(fn, a + b, o + b, e - b);
     });
     return true;
   } else {
-    (void)fn; (void)out; (void)in;
+    (void)fn; (void)out; (void)x;
     return false;
   }
 }
