@@ -48,8 +48,29 @@ Shape as_dims(const py::handle& o) {
   return dims;  // empty = all dims, as torch does for sum/mean/amax/amin with dim=()
 }
 
+// One size: a Python int (fast path) or anything with __index__.
+int64_t as_size(const py::handle& d) {
+  if (PyLong_CheckExact(d.ptr())) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(d.ptr(), &overflow);
+    if (!overflow) return static_cast<int64_t>(v);
+  }
+  return py::cast<int64_t>(d);
+}
+
 Shape as_shape(const py::handle& o, const char* op) {
   Shape s;
+  if (PyTuple_CheckExact(o.ptr()) || PyList_CheckExact(o.ptr())) {  // the common case, without the checks below
+    PyObject* seq = o.ptr();
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject** items = PySequence_Fast_ITEMS(seq);
+    bool all_ints = true;
+    for (Py_ssize_t i = 0; i < n && all_ints; ++i) all_ints = PyLong_CheckExact(items[i]);
+    if (all_ints) {
+      for (Py_ssize_t i = 0; i < n; ++i) s.push_back(as_size(items[i]));
+      return s;
+    }
+  }
   if (py::isinstance<py::int_>(o) || (py::hasattr(o, "__index__") && !py::isinstance<py::sequence>(o))) {
     s.push_back(py::cast<int64_t>(o));
     return s;
