@@ -103,3 +103,26 @@ def test_blocks_freed_on_other_threads_are_reused_safely():
         t.join()
     assert errors == []
     assert tg._C._allocator_stats()["reused"] > 0
+
+
+def test_small_blocks_cross_threads_and_come_back_clean():
+    """Small storages (per-thread free lists): made on one thread, dropped on another, then reused
+    for new tensors that must hold exactly their own values."""
+    made = []
+
+    def producer():
+        for k in range(2000):
+            made.append(tg.full((k % 300 + 1,), float(k)))
+
+    t = threading.Thread(target=producer)
+    t.start()
+    t.join()
+    for k, x in enumerate(made):
+        assert x.numel() == k % 300 + 1 and float(x.min()) == float(x.max()) == float(k)
+    del made
+    gc.collect()
+    fresh = [tg.zeros(n) for n in range(1, 301)] + [tg.arange(n, dtype=tg.int64) for n in range(1, 301)]
+    for n, z in enumerate(fresh[:300], start=1):
+        assert z.numel() == n and float(z.abs().sum()) == 0.0
+    for n, r in enumerate(fresh[300:], start=1):
+        assert r.tolist() == list(range(n))

@@ -14,6 +14,7 @@
 #include <map>
 #include <mutex>
 #include <new>
+#include <vector>
 
 namespace tg {
 
@@ -99,11 +100,61 @@ BlockCache& cache() {
   return *c;
 }
 
+// Blocks up to 4 KiB come from per-thread free lists by power-of-two size class: small tensors are
+// created and dropped on every op, and the C library's aligned allocation (which splits a larger
+// chunk and frees the remainder) cost more than the op itself. A list keeps at most kListMax
+// blocks; a block freed on another thread simply joins that thread's list.
+constexpr size_t kSmallMax = 4096;
+constexpr int kClasses = 7;  // 64, 128, ..., 4096 bytes
+constexpr size_t kListMax = 256;
+
+int small_class(size_t nbytes) {
+  int c = 0;
+  while ((size_t(64) << c) < nbytes) ++c;
+  return c;
+}
+
+struct SmallLists {
+  std::vector<void*> lists[kClasses];
+  ~SmallLists();
+};
+thread_local bool t_lists_gone = false;  // trivially destructible: readable during thread exit
+thread_local SmallLists t_lists;
+SmallLists::~SmallLists() {
+  t_lists_gone = true;
+  for (auto& l : lists)
+    for (void* p : l) std::free(p);
+}
+
+void* allocate_small(size_t nbytes) {
+  int c = small_class(nbytes);
+  if (!t_lists_gone) {
+    auto& l = t_lists.lists[c];
+    if (!l.empty()) {
+      void* p = l.back();
+      l.pop_back();
+      return p;
+    }
+  }
+  void* p = std::aligned_alloc(64, size_t(64) << c);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+void free_small(void* p, size_t nbytes) {
+  if (!t_lists_gone) {
+    auto& l = t_lists.lists[small_class(nbytes)];
+    if (l.size() < kListMax) return l.push_back(p);
+  }
+  std::free(p);
+}
+
 }  // namespace
 
 void* allocate_bytes(size_t nbytes) {
+  if (nbytes <= kSmallMax) return allocate_small(nbytes);
   if (nbytes < kLargeBlockBytes) {
-    void* p = std::aligned_alloc(64, round_up(nbytes == 0 ? 1 : nbytes, 64));
+    void* p = std::aligned_alloc(64, round_up(nbytes, 64));
     if (!p) throw std::bad_alloc();
     return p;
   }
@@ -120,6 +171,7 @@ void* allocate_bytes(size_t nbytes) {
 
 void free_bytes(void* p, size_t nbytes) {
   if (!p) return;
+  if (nbytes <= kSmallMax) return free_small(p, nbytes);
   if (nbytes < kLargeBlockBytes) return std::free(p);
   size_t bytes = large_block_size(nbytes);
   if (!cache().keep(p, bytes)) munmap(p, bytes);
