@@ -1,5 +1,6 @@
-// Host memory for tensor storage: 64-byte aligned blocks; large blocks are backed by transparent
-// huge pages and recycled through a bounded cache (see allocator.cpp for why).
+// Host memory for tensor storage: 64-byte aligned blocks. Small blocks are recycled through
+// per-thread free lists, large ones are backed by transparent huge pages and recycled through a
+// bounded cache (see allocator.cpp for why); an AddressSanitizer build uses the C library only.
 #pragma once
 #include <cstddef>
 #include <cstdint>
