@@ -1,4 +1,4 @@
-# Accuracy of the SIMD float32 exp/log/tanh/sigmoid/relu (float64 exp/sigmoid) and sum kernels at every CPU level (TG_CPU_LEVEL).
+# Accuracy of the SIMD float32 exp/log/tanh/sigmoid/relu/add/sub/mul/div (float64 exp/sigmoid) and sum kernels at every CPU level (TG_CPU_LEVEL).
 import os
 import subprocess
 import sys
@@ -26,6 +26,13 @@ for fn in %r:
     # a strided (non-contiguous) view is copied to a contiguous one for the SIMD kernel (libm at baseline)
     out[fn + "_strided"] = getattr(tg, fn)(t[::3]).numpy()
 out["relu"] = tg.relu(t).numpy()
+y = np.roll(x, 1)
+for op in ["add", "sub", "mul", "div"]:
+    f = getattr(tg, op)
+    out["bin_" + op] = f(t, tg.from_numpy(y)).numpy()
+    out["bin_" + op + "_scalar"] = f(t, 1.5).numpy()
+    out["bin_" + op + "_short"] = np.concatenate([f(tg.from_numpy(x[:k]), tg.from_numpy(y[:k])).numpy()
+                                                  for k in range(1, 40)])
 x64 = np.load(sys.argv[3])
 for fn in ["exp", "sigmoid"]:
     out[fn + "_f64"] = getattr(tg, fn)(tg.from_numpy(x64)).numpy()
@@ -161,6 +168,26 @@ def test_relu_is_bit_exact(results, level):
         pytest.skip(f"this CPU cannot run level {level!r} (ran {out['level']})")
     want = np.where(x < 0, np.float32(0), x)
     assert np.array_equal(out["relu"].view(np.uint32), want.view(np.uint32))
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
+def test_float32_arithmetic_is_ieee_exact(results, level, op):
+    """The SIMD add/sub/mul/div give numpy's float32 results bit for bit (NaN where numpy has NaN), for
+    dense operands, a scalar operand and every short length (the tail path)."""
+    x, out = results[level]
+    if str(out["level"]) != level:
+        pytest.skip(f"this CPU cannot run level {level!r} (ran {out['level']})")
+    y = np.roll(x, 1)
+    f = getattr(np, {"add": "add", "sub": "subtract", "mul": "multiply", "div": "divide"}[op])
+    with np.errstate(all="ignore"):
+        wants = {"": f(x, y), "_scalar": f(x, np.float32(1.5)),
+                 "_short": np.concatenate([f(x[:k], y[:k]) for k in range(1, 40)])}
+    for suffix, want in wants.items():
+        got = out["bin_" + op + suffix]
+        nan = np.isnan(want)
+        assert np.array_equal(np.isnan(got), nan), (op, suffix)
+        assert np.array_equal(got[~nan].view(np.uint32), want[~nan].view(np.uint32)), (op, suffix)
 
 
 @pytest.mark.parametrize("level", LEVELS)

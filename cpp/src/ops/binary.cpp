@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "kernels/cpu/loops.h"
+#include "kernels/cpu/vmath.h"
 #include "tg/ops.h"
 
 namespace tg {
@@ -24,9 +25,35 @@ namespace {
 
 bool is_comparison(BinaryOp op) { return op >= BinaryOp::Eq; }
 
+// Contiguous float32 add/sub/mul/div (the second operand dense or a single value) run the AVX2 /
+// AVX-512 kernels when the CPU level has them; the same IEEE operations, so the same bits.
+bool simd_arith(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
+  using kernels::vmath::Bin;
+  Bin bin;
+  switch (op) {
+    case BinaryOp::Add: bin = Bin::Add; break;
+    case BinaryOp::Sub: bin = Bin::Sub; break;
+    case BinaryOp::Mul: bin = Bin::Mul; break;
+    case BinaryOp::Div: bin = Bin::Div; break;
+    default: return false;
+  }
+  bool b_scalar = b->numel() == 1;
+  if (!kernels::vmath::available() || !out->is_contiguous() || !kernels::dense_like(a, out->shape) ||
+      !(b_scalar || kernels::dense_like(b, out->shape)))
+    return false;
+  const float *x = a->data<float>(), *y = b->data<float>();
+  float* o = out->data<float>();
+  parallel_for(out->numel(), kGrainSize, [&](int64_t lo, int64_t hi) {
+    kernels::vmath::binary_f32(bin, x + lo, b_scalar ? y : y + lo, b_scalar, o + lo, hi - lo);
+  });
+  return true;
+}
+
 template <typename T>
 void arith(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
   using kernels::binary_loop;
+  if constexpr (std::is_same_v<T, float>)
+    if (simd_arith(op, out, a, b)) return;
   switch (op) {
     case BinaryOp::Add: return binary_loop<T, T>(out, a, b, [](T x, T y) { return static_cast<T>(x + y); });
     case BinaryOp::Sub: return binary_loop<T, T>(out, a, b, [](T x, T y) { return static_cast<T>(x - y); });

@@ -41,6 +41,19 @@ bool apply_f64(Fn fn, const double* in, double* out, int64_t n) {
   return false;
 }
 
+bool binary_f32(Bin op, const float* a, const float* b, bool b_scalar, float* out, int64_t n) {
+#if defined(TG_VMATH_X86)
+  switch (cpu_level()) {
+    case CpuLevel::AVX512: binary_f32_avx512(op, a, b, b_scalar, out, n); return true;
+    case CpuLevel::AVX2: binary_f32_avx2(op, a, b, b_scalar, out, n); return true;
+    case CpuLevel::Baseline: return false;
+  }
+#else
+  (void)op; (void)a; (void)b; (void)b_scalar; (void)out; (void)n;
+#endif
+  return false;
+}
+
 bool sum_f32(const float* p, int64_t n, float* result) {
 #if defined(TG_VMATH_X86)
   switch (cpu_level()) {

@@ -22,6 +22,11 @@ bool apply_f32(Fn fn, const float* in, float* out, int64_t n);
 bool has_f64(Fn fn);
 bool apply_f64(Fn fn, const double* in, double* out, int64_t n);
 
+// out[i] = a[i] op b[i] (b[0] for all i when b_scalar) for float32; in == out allowed. False at
+// baseline (the caller's compiler-vectorised loop runs instead).
+enum class Bin { Add, Sub, Mul, Div };
+bool binary_f32(Bin op, const float* a, const float* b, bool b_scalar, float* out, int64_t n);
+
 // *result = the sum of p[0..n) (float accumulation, pairwise over blocks); false at baseline.
 bool sum_f32(const float* p, int64_t n, float* result);
 
@@ -31,6 +36,8 @@ void apply_f32_avx512(Fn fn, const float* in, float* out, int64_t n);
 bool apply_f64_avx2(Fn fn, const double* in, double* out, int64_t n);
 bool apply_f64_avx512(Fn fn, const double* in, double* out, int64_t n);
 float sum_f32_avx2(const float* p, int64_t n);
+void binary_f32_avx2(Bin op, const float* a, const float* b, bool b_scalar, float* out, int64_t n);
+void binary_f32_avx512(Bin op, const float* a, const float* b, bool b_scalar, float* out, int64_t n);
 float sum_f32_avx512(const float* p, int64_t n);
 
 }  // namespace tg::kernels::vmath

@@ -97,6 +97,10 @@ bool apply_f64_avx512(Fn fn, const double* in, double* out, int64_t n) {
 
 float sum_f32_avx512(const float* p, int64_t n) { return impl::Algo<Avx512>::sum(p, n); }
 
+void binary_f32_avx512(Bin op, const float* a, const float* b, bool b_scalar, float* out, int64_t n) {
+  impl::Algo<Avx512>::apply2(op, a, b, b_scalar, out, n);
+}
+
 void apply_f32_avx512(Fn fn, const float* in, float* out, int64_t n) { impl::Algo<Avx512>::apply(fn, in, out, n); }
 
 }  // namespace tg::kernels::vmath

@@ -104,6 +104,35 @@ struct Algo {
     }
   }
 
+  static inline V add(V a, V b) { return S::add(a, b); }
+  static inline V sub(V a, V b) { return S::sub(a, b); }
+  static inline V mul(V a, V b) { return S::mul(a, b); }
+  static inline V div(V a, V b) { return S::div(a, b); }
+
+  // out[i] = F(a[i], b[i]) (b[0] for every i when b_scalar); exact IEEE operations, so the result is
+  // the same bits as the scalar loop.
+  template <V (*F)(V, V)>
+  static void map2(const float* a, const float* b, bool b_scalar, float* out, int64_t n) {
+    int64_t i = 0;
+    const V bs = S::set1(b[0]);
+    for (; i + S::W <= n; i += S::W) S::store(out + i, F(S::load(a + i), b_scalar ? bs : S::load(b + i)));
+    if (i < n) {
+      alignas(64) float x[S::W] = {}, y[S::W] = {};
+      for (int64_t k = i; k < n; ++k) x[k - i] = a[k], y[k - i] = b_scalar ? b[0] : b[k];
+      S::store(x, F(S::load(x), S::load(y)));
+      for (int64_t k = i; k < n; ++k) out[k] = x[k - i];
+    }
+  }
+
+  static void apply2(Bin op, const float* a, const float* b, bool b_scalar, float* out, int64_t n) {
+    switch (op) {
+      case Bin::Add: return map2<&Algo::add>(a, b, b_scalar, out, n);
+      case Bin::Sub: return map2<&Algo::sub>(a, b, b_scalar, out, n);
+      case Bin::Mul: return map2<&Algo::mul>(a, b, b_scalar, out, n);
+      case Bin::Div: return map2<&Algo::div>(a, b, b_scalar, out, n);
+    }
+  }
+
   // Sum of n floats: blocks of up to 4096 with four vector accumulators (each lane adds at most
   // 4096 / (4 W) values), blocks combined pairwise, so the rounding error grows like log(n).
   static float sum(const float* p, int64_t n) {
