@@ -1,4 +1,5 @@
 """Autograd engine semantics vs torch: accumulation, retain_graph, grad modes, versions, hooks, grad()."""
+import gc
 import threading
 
 import numpy as np
@@ -411,3 +412,28 @@ def test_grad_setter_and_zeroing():
     assert x.grad is None
     with pytest.raises((RuntimeError, TypeError)):
         x.grad = tg.ones(3)
+
+
+def test_retain_grad_follows_inplace_ops_like_torch():
+    """retain_grad on a non-leaf: after an in-place op (on the tensor, or on the base of a view that
+    retains grad) .grad is the gradient of the current value; register_hook stays on the old one."""
+    def run(m):
+        x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        seen = []
+        y.register_hook(lambda g: seen.append(g.clone()))
+        y.mul_(3)
+        b = x * 1
+        v = b[1:]
+        v.retain_grad()
+        b.mul_(2)
+        ((y * y).sum() + (v * 5).sum()).backward()
+        return y.grad, v.grad, x.grad, seen[0]
+    for a, b in zip(*both(run)):
+        assert_tensor_matches(a, b)
+    gc.collect()
+    t0 = tg._C._live_tensor_count()
+    run(tg)
+    gc.collect()
+    assert tg._C._live_tensor_count() == t0

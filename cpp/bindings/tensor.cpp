@@ -144,19 +144,7 @@ void bind_tensor(py::module_& m) {
         return py::cast(fn);
       })
       .def_property_readonly("retains_grad", [](const Tensor& t) { return t->autograd && t->autograd->retains_grad; })
-      .def("retain_grad", [](const Tensor& t) {
-        TG_CHECK(t->requires_grad(), RuntimeError, "can't retain_grad on Tensor that has requires_grad=False");
-        if (t->is_leaf() || t->autograd->retains_grad) return;
-        t->autograd->retains_grad = true;
-        std::weak_ptr<TensorImpl> weak = t;
-        t->grad_fn()->pre_hooks[t->autograd->output_nr].push_back([weak](const Tensor& g) -> Tensor {
-          if (auto self = weak.lock()) {
-            AutogradMeta& m = self->meta();
-            m.grad = m.grad ? add(m.grad, g) : clone(detach(g));
-          }
-          return nullptr;
-        });
-      })
+      .def("retain_grad", [](const Tensor& t) { retain_grad(t); })
       .def("register_hook", [](const Tensor& t, py::function fn) {
         TG_CHECK(t->requires_grad(), RuntimeError,
                  "cannot register a hook on a tensor that doesn't require gradient");

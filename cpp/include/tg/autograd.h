@@ -111,6 +111,11 @@ std::shared_ptr<Node> record(const char* name, std::initializer_list<Tensor> inp
 
 // Sets `t`'s history to output `output_nr` of `fn` (used by record_node and in-place ops).
 void set_history(const Tensor& t, const std::shared_ptr<Node>& fn, uint32_t output_nr);
+// retain_grad on a non-leaf: a hook on the node producing t stores the gradient in t.grad. When
+// t's history moves (an in-place op, a view regenerated), the hook moves to the new node, so
+// .grad is the gradient of t's current value, as torch.
+void retain_grad(const Tensor& t);
+void attach_retain_hook(const Tensor& t);
 
 // Lazily regenerates a view's history after its base changed in place (cpp/src/ops/view_rebase.cpp);
 // called by TensorImpl::grad_fn().
