@@ -115,7 +115,7 @@ void set_history(const Tensor& t, const std::shared_ptr<Node>& fn, uint32_t outp
 // t's history moves (an in-place op, a view regenerated), the hook moves to the new node, so
 // .grad is the gradient of t's current value, as torch.
 void retain_grad(const Tensor& t);
-void attach_retain_hook(const Tensor& t);
+void attach_retain_hook(AutogradMeta& m);
 
 // Lazily regenerates a view's history after its base changed in place (cpp/src/ops/view_rebase.cpp);
 // called by TensorImpl::grad_fn().

@@ -56,7 +56,8 @@ struct AutogradMeta {
   uint32_t output_nr = 0;
   std::weak_ptr<Node> grad_accumulator;  // leaves: the AccumulateGrad sink, held weakly
   bool retains_grad = false;
-  std::shared_ptr<bool> retain_hook_alive;  // false once t's history moves to another node
+  std::weak_ptr<TensorImpl> retain_target;  // retain_grad: the tensor whose .grad the hook fills
+  std::shared_ptr<bool> retain_hook_alive;  // false once its history moves to another node
   std::vector<Hook> hooks;  // leaves: run before accumulation
   std::unique_ptr<ViewInfo> view;  // set for differentiable views only
 };
@@ -64,7 +65,7 @@ struct AutogradMeta {
 // Live TensorImpl count, for leak tests.
 int64_t live_tensor_count();
 
-class TensorImpl : public std::enable_shared_from_this<TensorImpl> {
+class TensorImpl {
  public:
   TensorImpl(std::shared_ptr<Storage> storage, int64_t offset, Shape shape, Shape strides,
              DType dtype, std::shared_ptr<VersionCounter> version);

@@ -153,16 +153,14 @@ void set_history(const Tensor& t, const std::shared_ptr<Node>& fn, uint32_t outp
   m.grad_fn = fn;
   m.output_nr = output_nr;
   m.requires_grad = false;
-  if (m.retains_grad && fn) attach_retain_hook(t);
+  if (m.retains_grad && fn) attach_retain_hook(m);
 }
 
-void attach_retain_hook(const Tensor& t) {
-  AutogradMeta& m = t->meta();
+void attach_retain_hook(AutogradMeta& m) {
   if (m.retain_hook_alive) *m.retain_hook_alive = false;  // the previous producer stops storing
   auto alive = std::make_shared<bool>(true);
   m.retain_hook_alive = alive;
-  std::weak_ptr<TensorImpl> weak = t;
-  m.grad_fn->pre_hooks[m.output_nr].push_back([weak, alive](const Tensor& g) -> Tensor {
+  m.grad_fn->pre_hooks[m.output_nr].push_back([weak = m.retain_target, alive](const Tensor& g) -> Tensor {
     if (!*alive) return nullptr;
     if (auto self = weak.lock()) {
       AutogradMeta& sm = self->meta();
@@ -176,7 +174,8 @@ void retain_grad(const Tensor& t) {
   TG_CHECK(t->requires_grad(), RuntimeError, "can't retain_grad on Tensor that has requires_grad=False");
   if (t->is_leaf() || t->autograd->retains_grad) return;
   t->autograd->retains_grad = true;
-  attach_retain_hook(t);
+  t->autograd->retain_target = t;
+  attach_retain_hook(*t->autograd);
 }
 
 std::shared_ptr<Node> record_node(const char* name, const std::vector<Tensor>& inputs,

@@ -101,7 +101,7 @@ void regenerate_view_grad_fn(const TensorImpl& view) {
   m.output_nr = 0;
   m.requires_grad = false;
   info.attr_version = view.version->value.load();
-  if (m.retains_grad) attach_retain_hook(std::const_pointer_cast<TensorImpl>(view.shared_from_this()));
+  if (m.retains_grad) attach_retain_hook(m);
 }
 
 // "SliceBackward0" -> "Slice": how torch names a view's node in the errors below.
