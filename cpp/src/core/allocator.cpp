@@ -14,7 +14,6 @@
 #include <map>
 #include <mutex>
 #include <new>
-#include <vector>
 
 namespace tg {
 
@@ -114,37 +113,33 @@ int small_class(size_t nbytes) {
   return c;
 }
 
+// Fixed-size lists: freeing never allocates (it runs in destructors).
 struct SmallLists {
-  std::vector<void*> lists[kClasses];
+  void* blocks[kClasses][kListMax];
+  size_t count[kClasses] = {};
   ~SmallLists();
 };
 thread_local bool t_lists_gone = false;  // trivially destructible: readable during thread exit
 thread_local SmallLists t_lists;
 SmallLists::~SmallLists() {
   t_lists_gone = true;
-  for (auto& l : lists)
-    for (void* p : l) std::free(p);
+  for (int c = 0; c < kClasses; ++c)
+    for (size_t i = 0; i < count[c]; ++i) std::free(blocks[c][i]);
 }
 
 void* allocate_small(size_t nbytes) {
   int c = small_class(nbytes);
-  if (!t_lists_gone) {
-    auto& l = t_lists.lists[c];
-    if (!l.empty()) {
-      void* p = l.back();
-      l.pop_back();
-      return p;
-    }
-  }
+  if (!t_lists_gone && t_lists.count[c] > 0) return t_lists.blocks[c][--t_lists.count[c]];
   void* p = std::aligned_alloc(64, size_t(64) << c);
   if (!p) throw std::bad_alloc();
   return p;
 }
 
 void free_small(void* p, size_t nbytes) {
-  if (!t_lists_gone) {
-    auto& l = t_lists.lists[small_class(nbytes)];
-    if (l.size() < kListMax) return l.push_back(p);
+  int c = small_class(nbytes);
+  if (!t_lists_gone && t_lists.count[c] < kListMax) {
+    t_lists.blocks[c][t_lists.count[c]++] = p;
+    return;
   }
   std::free(p);
 }
