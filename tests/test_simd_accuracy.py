@@ -1,4 +1,4 @@
-# Accuracy of the SIMD float32 exp/log/tanh/sigmoid/relu/add/sub/mul/div (float64 exp/sigmoid) and sum kernels at every CPU level (TG_CPU_LEVEL).
+# Accuracy of the SIMD float32 exp/log/tanh/sigmoid/relu/add/sub/mul/div (float64 exp/sigmoid/log) and sum kernels at every CPU level (TG_CPU_LEVEL).
 import os
 import subprocess
 import sys
@@ -36,6 +36,7 @@ for op in ["add", "sub", "mul", "div"]:
 x64 = np.load(sys.argv[3])
 for fn in ["exp", "sigmoid"]:
     out[fn + "_f64"] = getattr(tg, fn)(tg.from_numpy(x64)).numpy()
+out["log_f64"] = tg.log(tg.from_numpy(np.load(sys.argv[4]))).numpy()
 rng = np.random.default_rng(0)
 big = rng.random(10_000_000, dtype=np.float32)
 out["big"] = big
@@ -72,13 +73,29 @@ def sweep64():
                            np.nextafter(special, np.inf), np.nextafter(special, -np.inf)])
 
 
+def sweep64_log():
+    """float64 inputs for log: a stride through every positive bit pattern (subnormals, inf and NaN
+    included), a dense grid around 1 and sqrt(2), negatives, zeros and their neighbours."""
+    every = np.arange(0, 0x7FF8000000000001, 0x7FF8000000000000 // 400_000, dtype=np.int64).view(np.float64)
+    r2 = np.sqrt(2.0)
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, 2.2250738585072014e-308, 1.0, 2.0, 0.5,
+                        r2, r2 / 2, -1.0, -5e-324, np.finfo(np.float64).max])
+    with np.errstate(all="ignore"):
+        near = np.concatenate([np.nextafter(special, np.inf), np.nextafter(special, -np.inf)])
+    return np.concatenate([every, np.linspace(0.5, 2.0, 300_001), 1 + np.linspace(-1e-6, 1e-6, 20_001),
+                           np.linspace(r2 - 1e-9, r2 + 1e-9, 2_001), special, near])
+
+
 def run_level(level, tmp_path):
     x = sweep()
     src, dst, src64 = tmp_path / "x.npy", tmp_path / f"out_{level}.npz", tmp_path / "x64.npy"
     np.save(src, x)
     np.save(src64, sweep64())
+    src_log = tmp_path / "x64_log.npy"
+    np.save(src_log, sweep64_log())
     env = dict(os.environ, TG_CPU_LEVEL=level, PYTHONPATH=PACKAGE_PARENT, OMP_NUM_THREADS="1")
-    subprocess.run([sys.executable, "-c", CHILD, str(src), str(dst), str(src64)], check=True, env=env, timeout=120)
+    subprocess.run([sys.executable, "-c", CHILD, str(src), str(dst), str(src64), str(src_log)], check=True, env=env,
+                   timeout=120)
     return x, dict(np.load(dst))
 
 
@@ -157,6 +174,23 @@ def test_float64_within_2_ulp(results, level, fn):
     ok = ~np.isnan(ref)
     d = ulp_distance(got[ok], ref[ok])
     assert d.max() <= 2, f"{fn} f64 at {level}: {d.max()} ulp at x={x[ok][int(np.argmax(d))]!r}"
+    assert np.array_equal(np.signbit(got[ok & (ref == 0)]), np.signbit(ref[ok & (ref == 0)]))
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_float64_log_within_2_ulp(results, level):
+    """The SIMD float64 log against libm (the baseline run) over the whole positive range, with
+    libm's special values: log(0) = -inf, log(inf) = inf, NaN for negatives and NaN."""
+    _, out = results[level]
+    if str(out["level"]) != level:
+        pytest.skip(f"this CPU cannot run level {level!r} (ran {out['level']})")
+    x = sweep64_log()
+    ref, got = results["baseline"][1]["log_f64"], out["log_f64"]  # baseline: the scalar std::log loop
+    assert np.array_equal(np.isnan(ref), np.isnan(got))
+    ok = ~np.isnan(ref)
+    assert np.array_equal(got[ok & np.isinf(ref)], ref[ok & np.isinf(ref)])
+    d = ulp_distance(got[ok], ref[ok])
+    assert d.max() <= 2, f"log f64 at {level}: {d.max()} ulp at x={x[ok][int(np.argmax(d))]!r}"
     assert np.array_equal(np.signbit(got[ok & (ref == 0)]), np.signbit(ref[ok & (ref == 0)]))
 
 

@@ -72,6 +72,21 @@ struct Avx2d {
   static V max(V a, V b) { return _mm256_max_pd(a, b); }
   static V neg(V a) { return _mm256_xor_pd(a, _mm256_set1_pd(-0.0)); }
   static V round(V a) { return _mm256_round_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static V sub(V a, V b) { return _mm256_sub_pd(a, b); }
+  static V lt(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
+  static V gt(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_GT_OQ); }
+  static V eq(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_EQ_OQ); }
+  static V isnan(V a) { return _mm256_cmp_pd(a, a, _CMP_UNORD_Q); }
+  static V select(V m, V t, V f) { return _mm256_blendv_pd(f, t, m); }
+  // Unbiased exponent (as a double, via the 2^52 + k bit trick) and significand in [1, 2) of a
+  // positive normal number.
+  static V split(V x, V& m) {
+    __m256i b = _mm256_castpd_si256(x);
+    __m256i biased = _mm256_or_si256(_mm256_srli_epi64(b, 52), _mm256_set1_epi64x(0x4330000000000000));
+    m = _mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(b, _mm256_set1_epi64x(0x000FFFFFFFFFFFFF)),
+                                            _mm256_set1_epi64x(0x3FF0000000000000)));
+    return _mm256_sub_pd(_mm256_castsi256_pd(biased), _mm256_set1_pd(4503599627370496.0 + 1023.0));
+  }
   static V pow2(__m128i k) {
     __m256i e = _mm256_add_epi64(_mm256_cvtepi32_epi64(k), _mm256_set1_epi64x(1023));
     return _mm256_castsi256_pd(_mm256_slli_epi64(e, 52));

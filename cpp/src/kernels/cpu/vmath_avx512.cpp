@@ -77,6 +77,21 @@ struct Avx512d {
     return _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_set1_epi64(INT64_MIN)));
   }
   static V round(V a) { return _mm512_roundscale_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static V sub(V a, V b) { return _mm512_sub_pd(a, b); }
+  static __mmask8 lt(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
+  static __mmask8 gt(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_GT_OQ); }
+  static __mmask8 eq(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
+  static __mmask8 isnan(V a) { return _mm512_cmp_pd_mask(a, a, _CMP_UNORD_Q); }
+  static V select(__mmask8 m, V t, V f) { return _mm512_mask_blend_pd(m, f, t); }
+  // Unbiased exponent (as a double, via the 2^52 + k bit trick) and significand in [1, 2) of a
+  // positive normal number.
+  static V split(V x, V& m) {
+    __m512i b = _mm512_castpd_si512(x);
+    __m512i biased = _mm512_or_si512(_mm512_srli_epi64(b, 52), _mm512_set1_epi64(0x4330000000000000));
+    m = _mm512_castsi512_pd(_mm512_or_si512(_mm512_and_si512(b, _mm512_set1_epi64(0x000FFFFFFFFFFFFF)),
+                                            _mm512_set1_epi64(0x3FF0000000000000)));
+    return _mm512_sub_pd(_mm512_castsi512_pd(biased), _mm512_set1_pd(4503599627370496.0 + 1023.0));
+  }
   static V pow2(__m256i k) {
     __m512i e = _mm512_add_epi64(_mm512_cvtepi32_epi64(k), _mm512_set1_epi64(1023));
     return _mm512_castsi512_pd(_mm512_slli_epi64(e, 52));

@@ -10,7 +10,8 @@
 // sigmoid: 1 / (1 + e^{-x}), the same formula as the scalar path.
 // relu: max(0, x), exact; the max instruction returns its second operand when either is NaN, so NaN
 //   and -0.0 pass through as in the scalar `x < 0 ? 0 : x`.
-// float64 (exp and sigmoid only): the same exp scheme with fdlibm's ln2 split and Taylor degree 13.
+// float64 (exp, sigmoid, log): the same exp scheme with fdlibm's ln2 split and Taylor degree 13;
+//   log by fdlibm's reduction with the atanh series (see Algo64::log).
 #pragma once
 
 namespace tg::kernels::vmath::impl {
@@ -171,7 +172,7 @@ struct Algo {
   }
 };
 
-// float64 exp/sigmoid over a double-precision traits type D.
+// float64 exp/sigmoid/log over a double-precision traits type D.
 template <class D>
 struct Algo64 {
   using V = typename D::V;
@@ -194,6 +195,34 @@ struct Algo64 {
     return D::div(D::set1(1.0), D::add(D::set1(1.0), exp(D::neg(x))));
   }
 
+  // log: x = 2^e m with m in [sqrt(1/2), sqrt(2)) (subnormals scaled by 2^54 first); with f = m - 1
+  // (exact) and s = f / (2 + f), log(1 + f) = 2 atanh(s) = f - (hfsq - s (hfsq + R)), hfsq = f^2/2,
+  // R = sum_k 2 s^2k / (2k + 1) by its Taylor series to k = 12 (|s| < 0.172, so the rest is below
+  // 1e-21); e ln2 is added as e ln2_hi (exact) + e ln2_lo, as in fdlibm.
+  static inline V log(V x) {
+    auto tiny = D::lt(x, D::set1(2.2250738585072014e-308));
+    V xs = D::select(tiny, D::mul(x, D::set1(18014398509481984.0)), x);  // * 2^54
+    V m;
+    V e = D::split(xs, m);
+    e = D::select(tiny, D::sub(e, D::set1(54.0)), e);
+    auto big = D::gt(m, D::set1(1.4142135623730951));
+    m = D::select(big, D::mul(m, D::set1(0.5)), m);
+    e = D::select(big, D::add(e, D::set1(1.0)), e);
+    V f = D::sub(m, D::set1(1.0));
+    V s = D::div(f, D::add(D::set1(2.0), f));
+    V z = D::mul(s, s);
+    V R = D::set1(2.0 / 25.0);
+    for (int k = 11; k >= 1; --k) R = D::fma(R, z, D::set1(2.0 / (2 * k + 1)));
+    R = D::mul(R, z);
+    V hfsq = D::mul(D::set1(0.5), D::mul(f, f));
+    V t = D::fma(s, D::add(hfsq, R), D::mul(e, D::set1(1.90821492927058770002e-10)));
+    V r = D::fma(e, D::set1(6.93147180369123816490e-01), D::sub(f, D::sub(hfsq, t)));
+    r = D::select(D::eq(x, D::set1(0.0)), D::set1(-__builtin_inf()), r);
+    r = D::select(D::eq(x, D::set1(__builtin_inf())), x, r);
+    r = D::select(D::lt(x, D::set1(0.0)), D::set1(__builtin_nan("")), r);
+    return D::select(D::isnan(x), x, r);
+  }
+
   template <V (*F)(V)>
   static void map(const double* in, double* out, int64_t n) {
     int64_t i = 0;
@@ -210,6 +239,7 @@ struct Algo64 {
     switch (fn) {
       case Fn::Exp: map<&Algo64::exp>(in, out, n); return true;
       case Fn::Sigmoid: map<&Algo64::sigmoid>(in, out, n); return true;
+      case Fn::Log: map<&Algo64::log>(in, out, n); return true;
       default: return false;
     }
   }
