@@ -34,7 +34,7 @@ for op in ["add", "sub", "mul", "div"]:
     out["bin_" + op + "_short"] = np.concatenate([f(tg.from_numpy(x[:k]), tg.from_numpy(y[:k])).numpy()
                                                   for k in range(1, 40)])
 x64 = np.load(sys.argv[3])
-for fn in ["exp", "sigmoid"]:
+for fn in ["exp", "sigmoid", "tanh"]:
     out[fn + "_f64"] = getattr(tg, fn)(tg.from_numpy(x64)).numpy()
 out["log_f64"] = tg.log(tg.from_numpy(np.load(sys.argv[4]))).numpy()
 rng = np.random.default_rng(0)
@@ -66,7 +66,7 @@ def sweep():
 
 
 def sweep64():
-    """float64 inputs for exp/sigmoid: dense grids over the whole finite range and the thresholds."""
+    """float64 inputs for exp/sigmoid/tanh: dense grids over the whole finite range and the thresholds."""
     t = [709.782712893384, 709.7827128933841, -708.3964185322641, -745.1332191019411, -745.1332191019412]
     special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 2.2250738585072014e-308, *t])
     return np.concatenate([np.linspace(-760, 720, 1_000_001), np.linspace(-2, 2, 200_001), special,
@@ -157,7 +157,7 @@ def test_baseline_is_close_to_float64_reference(results):
 
 
 @pytest.mark.parametrize("level", LEVELS)
-@pytest.mark.parametrize("fn", ["exp", "sigmoid"])
+@pytest.mark.parametrize("fn", ["exp", "sigmoid", "tanh"])
 def test_float64_within_2_ulp(results, level, fn):
     _, out = results[level]
     if str(out["level"]) != level:

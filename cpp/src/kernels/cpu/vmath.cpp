@@ -26,7 +26,7 @@ bool apply_f32(Fn fn, const float* in, float* out, int64_t n) {
   return false;
 }
 
-bool has_f64(Fn fn) { return available() && (fn == Fn::Exp || fn == Fn::Sigmoid || fn == Fn::Log); }
+bool has_f64(Fn fn) { return available() && fn != Fn::Relu; }
 
 bool apply_f64(Fn fn, const double* in, double* out, int64_t n) {
 #if defined(TG_VMATH_X86)

@@ -18,7 +18,7 @@ bool available();
 // current CPU level (baseline), so the caller runs its scalar libm loop instead.
 bool apply_f32(Fn fn, const float* in, float* out, int64_t n);
 
-// The same for float64; only Exp, Sigmoid and Log have vector kernels (false for the others, and at baseline).
+// The same for float64: Exp, Sigmoid, Log and Tanh (false for Relu, and at baseline).
 bool has_f64(Fn fn);
 bool apply_f64(Fn fn, const double* in, double* out, int64_t n);
 

@@ -73,6 +73,10 @@ struct Avx2d {
   static V neg(V a) { return _mm256_xor_pd(a, _mm256_set1_pd(-0.0)); }
   static V round(V a) { return _mm256_round_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static V sub(V a, V b) { return _mm256_sub_pd(a, b); }
+  static V abs(V a) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), a); }
+  static V copysign(V mag, V sgn) {
+    return _mm256_or_pd(abs(mag), _mm256_and_pd(_mm256_set1_pd(-0.0), sgn));
+  }
   static V lt(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
   static V gt(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_GT_OQ); }
   static V eq(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_EQ_OQ); }

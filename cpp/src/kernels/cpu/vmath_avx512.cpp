@@ -78,6 +78,11 @@ struct Avx512d {
   }
   static V round(V a) { return _mm512_roundscale_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static V sub(V a, V b) { return _mm512_sub_pd(a, b); }
+  static V abs(V a) { return _mm512_abs_pd(a); }
+  static V copysign(V mag, V sgn) {
+    return _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(abs(mag)),
+                                               _mm512_and_si512(_mm512_castpd_si512(sgn), _mm512_set1_epi64(INT64_MIN))));
+  }
   static __mmask8 lt(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
   static __mmask8 gt(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_GT_OQ); }
   static __mmask8 eq(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
