@@ -297,7 +297,7 @@ void bind_ops(py::module_& m) {
   // ---- views and copies ----
   cls.def("view", [](T t, py::args shape) {
         if (shape.size() == 1 && !PyLong_CheckExact(shape[0].ptr()) && py::isinstance<DType>(shape[0]))
-          throw TypeError("view(dtype) is not supported");
+          return view_dtype(t, shape[0].cast<DType>());
         return view(t, as_shape(shape, "view"));
       })
       .def("reshape", [](T t, py::args shape) { return reshape(t, as_shape(shape, "reshape")); })

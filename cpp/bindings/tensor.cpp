@@ -10,22 +10,34 @@ namespace {
 py::dtype numpy_dtype(DType d) {
   switch (d) {
     case DType::Bool: return py::dtype::of<bool>();
+    case DType::UInt8: return py::dtype::of<uint8_t>();
+    case DType::Int8: return py::dtype::of<int8_t>();
+    case DType::Int16: return py::dtype::of<int16_t>();
+    case DType::Int32: return py::dtype::of<int32_t>();
     case DType::Int64: return py::dtype::of<int64_t>();
+    case DType::Float16: return py::dtype("float16");
     case DType::Float32: return py::dtype::of<float>();
     case DType::Float64: return py::dtype::of<double>();
+    case DType::BFloat16: break;
   }
-  return py::dtype::of<float>();
+  throw TypeError(str("Got unsupported ScalarType ", scalar_type_name(d)));  // numpy has no bfloat16
 }
 
 DType from_numpy_dtype(const py::dtype& dt) {
   char k = dt.kind();
   size_t sz = dt.itemsize();
   if (k == 'b') return DType::Bool;
+  if (k == 'u' && sz == 1) return DType::UInt8;
+  if (k == 'i' && sz == 1) return DType::Int8;
+  if (k == 'i' && sz == 2) return DType::Int16;
+  if (k == 'i' && sz == 4) return DType::Int32;
   if (k == 'i' && sz == 8) return DType::Int64;
+  if (k == 'f' && sz == 2) return DType::Float16;
   if (k == 'f' && sz == 4) return DType::Float32;
   if (k == 'f' && sz == 8) return DType::Float64;
   throw TypeError(str("can't convert np.ndarray of type numpy.", std::string(py::str(dt)),
-                      ". The only supported types are: float64, float32, int64, and bool."));
+                      ". The only supported types are: float64, float32, float16, int64, int32, int16, int8, "
+                      "uint8, and bool."));
 }
 
 // Shares the array's memory (the array stays alive as long as the storage does).

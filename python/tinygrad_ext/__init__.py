@@ -14,8 +14,16 @@ from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 float32 = float = dtype.float32
 float64 = double = dtype.float64
+float16 = half = dtype.float16
+bfloat16 = dtype.bfloat16
+uint8 = dtype.uint8
+int8 = dtype.int8
+int16 = short = dtype.int16
+int32 = int = dtype.int32  # noqa: A001  (torch.int)
 int64 = long = dtype.int64
 bool = dtype.bool  # noqa: A001  (torch.bool)
+from ._dtype_info import finfo, iinfo  # noqa: E402
+from ._C import can_cast, promote_types  # noqa: E402
 
 default_generator = _C.default_generator()
 

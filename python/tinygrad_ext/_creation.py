@@ -26,16 +26,16 @@ def _finish(t, requires_grad):
     return t
 
 
-def _numpy_dtype_for(data, dtype):
-    if dtype is not None:
-        return {_dtype.float32: np.float32, _dtype.float64: np.float64,
-                _dtype.int64: np.int64, _dtype.bool: np.bool_}[dtype]
-    return None
+# numpy's type for each dtype; bfloat16, which numpy lacks, travels as float32 and is rounded in C++
+_NUMPY_TYPES = {_dtype.float32: np.float32, _dtype.float64: np.float64, _dtype.float16: np.float16,
+                _dtype.bfloat16: np.float32, _dtype.uint8: np.uint8, _dtype.int8: np.int8,
+                _dtype.int16: np.int16, _dtype.int32: np.int32, _dtype.int64: np.int64, _dtype.bool: np.bool_}
 
 
 def _to_array(data):
     if isinstance(data, Tensor):
-        return data.detach().numpy()
+        t = data.detach()
+        return (t.float() if t.dtype == _dtype.bfloat16 else t).numpy()
     if isinstance(data, (list, tuple)):
         return np.array([_to_array(d) if isinstance(d, (Tensor, list, tuple)) else d for d in data])
     return np.asarray(data)
@@ -50,32 +50,44 @@ def _has_float64(data):
     return isinstance(data, (np.ndarray, np.generic)) and data.dtype == np.float64
 
 
+def _infer_dtype(arr, data):
+    """torch.tensor's dtype for data that numpy read as `arr`."""
+    kind = arr.dtype.kind
+    if kind == "b":
+        return _dtype.bool
+    if kind in "iu":
+        # numpy integer data keeps its type when tg has it; Python ints (numpy's int64) give int64
+        return _FROM_NUMPY.get(arr.dtype.type, _dtype.int64)
+    if kind == "f":
+        if arr.dtype == np.float16:
+            return _dtype.float16
+        # Python floats take the default dtype; float64 numpy data and tensors keep theirs
+        return _dtype.float64 if _has_float64(data) else _DEFAULT_FLOAT
+    if arr.size == 0 and kind in "fOU":
+        return _DEFAULT_FLOAT
+    raise TypeError(f"tensor(): could not infer a dtype for data of type {arr.dtype}")
+
+
+_FROM_NUMPY = {v: k for k, v in _NUMPY_TYPES.items() if k != _dtype.bfloat16}
+
+
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of `data` (nested lists, numbers, numpy arrays, tensors)."""
+    if isinstance(data, Tensor):
+        t = data.detach().to(dtype or data.dtype).clone()
+        return _finish(t, requires_grad)
     arr = _to_array(data)
-    if dtype is None:
-        kind = arr.dtype.kind
-        if kind == "b":
-            arr = arr.astype(np.bool_)
-        elif kind in "iu":
-            arr = arr.astype(np.int64)
-        elif kind == "f":
-            # Python floats take the default dtype; float64 numpy data and tensors keep theirs
-            arr = arr.astype(np.float64 if _has_float64(data) else np.float32)
-        elif arr.size == 0 and kind in "fOU":
-            arr = arr.astype(np.float32)
-        else:
-            raise TypeError(f"tensor(): could not infer a dtype for data of type {arr.dtype}")
-    else:
-        arr = arr.astype(_numpy_dtype_for(arr, dtype))
-    t = _C._numpy_to_tensor(np.array(arr, copy=True, order="C"))
+    dtype = dtype or _infer_dtype(arr, data)
+    t = _C._numpy_to_tensor(np.array(arr.astype(_NUMPY_TYPES[dtype]), copy=True, order="C"))
+    if t.dtype != dtype:  # bfloat16 arrives as float32
+        t = t.to(dtype)
     return _finish(t, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
         return data
-    if isinstance(data, np.ndarray) and dtype is None and data.dtype in (np.float32, np.float64, np.int64, np.bool_):
+    if isinstance(data, np.ndarray) and dtype is None and data.dtype.type in _FROM_NUMPY:
         return _C.from_numpy(data)
     return tensor(data, dtype=dtype)
 

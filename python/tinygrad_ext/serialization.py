@@ -11,7 +11,8 @@ File layout (version 1; all integers little-endian)::
     32      H     header: UTF-8 JSON describing the saved object (below)
     32+H    P     zero padding so that the data section starts at a multiple of 64
     ...     D     data section: each tensor's raw bytes, C-contiguous, little-endian
-                  (float32 '<f4', float64 '<f8', int64 '<i8', bool one byte 0/1),
+                  (float32 '<f4', float64 '<f8', float16 '<f2', bfloat16 its 16 bits '<i2',
+                  int64 '<i8', int32 '<i4', int16 '<i2', int8 '|i1', uint8 '|u1', bool one byte 0/1),
                   each starting at a multiple of 64 relative to the section start
     ...     32    SHA-256 of every byte before it (magic through the end of the data)
 
@@ -24,7 +25,8 @@ The header is ``{"format": "tinygrad_ext.save", "root": NODE}`` where a NODE is 
 - ``{"t": "dict" | "odict" | "counter", "items": [[KEY, NODE], ...]}`` with KEY a JSON string or
   integer ("odict" loads as collections.OrderedDict, as Module.state_dict() returns; "counter"
   as collections.Counter, as MultiStepLR keeps its milestones);
-- ``{"t": "tensor", "dtype": "float32" | "float64" | "int64" | "bool", "shape": [int, ...],
+- ``{"t": "tensor", "dtype": "float32" | "float64" | "float16" | "bfloat16" | "uint8" | "int8" |
+  "int16" | "int32" | "int64" | "bool", "shape": [int, ...],
   "offset": int, "nbytes": int, "requires_grad": bool, "parameter": bool}`` where offset is
   relative to the data section and nbytes == prod(shape) * itemsize.
 
@@ -57,8 +59,11 @@ _ALIGN = 64
 _DIGEST = 32  # SHA-256
 _CHUNK = 1 << 20
 _MAX_DEPTH = 200  # nesting limit for both save and load (state_dicts nest a few levels)
-_NP_DTYPES = {"float32": np.dtype("<f4"), "float64": np.dtype("<f8"), "int64": np.dtype("<i8"),
+_NP_DTYPES = {"float32": np.dtype("<f4"), "float64": np.dtype("<f8"), "float16": np.dtype("<f2"),
+              "bfloat16": np.dtype("<i2"), "uint8": np.dtype("|u1"), "int8": np.dtype("|i1"),
+              "int16": np.dtype("<i2"), "int32": np.dtype("<i4"), "int64": np.dtype("<i8"),
               "bool": np.dtype("|b1")}
+_FLOAT_NAMES = ("float32", "float64", "float16", "bfloat16")
 
 
 class SerializationError(RuntimeError):
@@ -131,7 +136,10 @@ class _Encoder:
     def _tensor(self, t):
         from .nn.parameter import Parameter
         name = _dtype_name(t)
-        arr = np.asarray(t.detach().numpy(), dtype=_NP_DTYPES[name], order="C")  # keeps 0-d
+        values = t.detach()
+        if name == "bfloat16":  # numpy has no bfloat16: its bits travel as int16
+            values = values.contiguous().view(_tg_dtype("int16"))
+        arr = np.asarray(values.numpy(), dtype=_NP_DTYPES[name], order="C")  # keeps 0-d
         self.size += _pad(self.size)
         node = {"t": "tensor", "dtype": name, "shape": [int(s) for s in arr.shape],
                 "offset": self.size, "nbytes": int(arr.nbytes),
@@ -321,7 +329,7 @@ class _Decoder:
             self.fail(path, f"tensor bytes [{offset}, {offset + nbytes}) lie outside the "
                             f"{len(self.data)}-byte data section")
         requires_grad, parameter = node.get("requires_grad", False), node.get("parameter", False)
-        if type(requires_grad) is not bool or (requires_grad and name in ("int64", "bool")):
+        if type(requires_grad) is not bool or (requires_grad and name not in _FLOAT_NAMES):
             self.fail(path, f"bad requires_grad {requires_grad!r} for a {name} tensor")
         if type(parameter) is not bool:
             self.fail(path, f"bad parameter flag {parameter!r}")
@@ -343,12 +351,13 @@ class _Decoder:
         else:
             dt = _NP_DTYPES[name]
             arr = np.frombuffer(raw, dtype=dt).astype(dt.newbyteorder("="), copy=True)
-        return from_numpy(arr.reshape(shape))
+        t = from_numpy(arr.reshape(shape))
+        return t.view(_tg_dtype(name)) if name == "bfloat16" else t
 
 
 def _tg_dtype(name):
-    from . import bool as tg_bool, float32, float64, int64
-    return {"float32": float32, "float64": float64, "int64": int64, "bool": tg_bool}[name]
+    from ._C import dtype
+    return getattr(dtype, name)
 
 
 def load(f, map_location=None, *, weights_only=True):

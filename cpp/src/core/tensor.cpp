@@ -112,8 +112,7 @@ std::string shape_str(const Shape& shape) {
 }
 
 std::string describe(const Tensor& t) {
-  static const char* names[] = {"BoolTensor", "LongTensor", "FloatTensor", "DoubleTensor"};
-  std::string s = str("[tinygrad_ext.", names[static_cast<int>(t->dtype)], " [");
+  std::string s = str("[tinygrad_ext.", scalar_type_name(t->dtype), "Tensor [");
   for (size_t i = 0; i < t->shape.size(); ++i) s += (i ? ", " : "") + std::to_string(t->shape[i]);
   return s + "]]";
 }

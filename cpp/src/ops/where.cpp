@@ -11,7 +11,7 @@ Tensor where(const Tensor& cond, const Tensor& x, const Tensor& y) {
   DType dt = result_type(x, y);
   Tensor a = cast_for_kernel(x, dt), b = cast_for_kernel(y, dt);
   Tensor out = empty(shape, dt);
-  dispatch_dtype(dt, [&](auto z) {
+  dispatch_all(dt, [&](auto z) {  // a selection moves bytes: every dtype
     using T = decltype(z);
     kernels::Operands<4> ops{{out->raw(), cond->raw(), a->raw(), b->raw()},
                              {kernels::broadcast_byte_strides(out, shape), kernels::broadcast_byte_strides(cond, shape),
