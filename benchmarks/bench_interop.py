@@ -12,30 +12,21 @@ import argparse
 import os
 import statistics
 import tempfile
-import time
 
 import safetensors.torch as st
 import torch
 
 import tinygrad_ext as tg
 import tinygrad_ext.safetensors as ts
-
-
-def median_seconds(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from run import timeit  # benchmarks/run.py
 
 
 def compare(name, fn_tg, fn_ref, repeats):
     fn_tg(), fn_ref()  # warm-up
     t_tg, t_ref = [], []
     for _ in range(repeats):  # interleaved
-        t_tg.append(median_seconds(fn_tg, 1))
-        t_ref.append(median_seconds(fn_ref, 1))
+        t_tg.append(timeit(fn_tg, 1, warmup=0))
+        t_ref.append(timeit(fn_ref, 1, warmup=0))
     a, b = statistics.median(t_tg), statistics.median(t_ref)
     print(f"{name:<48} tg {a * 1e3:9.2f} ms   ref {b * 1e3:9.2f} ms   ratio {a / b:5.2f}")
     return a / b
