@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import tinygrad_ext as tg
-from tinygrad_ext._dtype_table import INFOS
+from tinygrad_ext._dtype_table import _ROWS, INFOS
 
 # Every dtype tg has that numpy and torch know too.
 DTYPES = [i for i in INFOS if i.numpy is not None and hasattr(torch, i.name)]
@@ -124,6 +124,7 @@ def test_capsule_kinds_versions_and_flags():
     copied = t.__dlpack__(max_version=(1, 0), copy=True)
     assert _capsule_header(copied, b"dltensor_versioned")[2] == 2  # IS_COPIED
     assert tg.from_dlpack(copied).data_ptr() != t.data_ptr()
+    assert tg.from_dlpack(t.__dlpack__(copy=True)).data_ptr() != t.data_ptr()
     assert tg.from_dlpack(versioned).data_ptr() == t.data_ptr()
     assert "dltensor" in repr(t.__dlpack__(max_version=(0, 8)))
     assert t.__dlpack_device__() == (1, 0) == torch.ones(1).__dlpack_device__()
@@ -164,6 +165,29 @@ def test_errors():
         tg.from_dlpack(np.ones(2, np.complex64) if not hasattr(tg, "complex64") else
                        np.ones(2, np.float16).view(np.uint16) if not hasattr(tg, "uint16") else
                        np.ones(2, np.complex128))
+
+
+def test_dtype_table_matches_torch_and_safetensors():
+    # every row, including dtypes tg does not have yet, so they work the day they land
+    import safetensors.torch as st
+    get = ctypes.pythonapi.PyCapsule_GetPointer
+    get.restype, get.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    for name, numpy_name, dlpack, safetensors_name, storage in _ROWS:
+        dtype = getattr(torch, name)
+        capsule = torch.zeros(1, dtype=dtype).__dlpack__()
+        code_bits = ctypes.cast(get(capsule, b"dltensor") + 20, ctypes.POINTER(ctypes.c_uint8))
+        assert (code_bits[0], code_bits[1]) == dlpack, name
+        if safetensors_name:
+            assert st._TYPES[safetensors_name] is dtype
+        if numpy_name:
+            assert torch.zeros(1, dtype=dtype).numpy().dtype == np.dtype(numpy_name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # TypedStorage is deprecated
+            try:
+                expected = torch.storage.TypedStorage(dtype=dtype)._pickle_storage_type()
+            except KeyError:  # saved as an untyped storage plus the dtype
+                expected = None
+        assert storage == expected, name
 
 
 # ---------------------------------------------------------------- numpy protocol

@@ -34,9 +34,7 @@ def _dlpack(self, *, stream=None, max_version=None, dl_device=None, copy=None):
     code, bits = info(self.dtype, "__dlpack__").dlpack
     versioned = max_version is not None and tuple(max_version)[0] >= 1
     if copy:
-        if not versioned:
-            raise BufferError("__dlpack__: copy=True needs a versioned capsule (max_version >= (1, 0))")
-        return _C._to_dlpack(self.clone(), code, bits, True, True)
+        return _C._to_dlpack(self.clone(), code, bits, versioned, True)
     return _C._to_dlpack(self.detach(), code, bits, versioned, False)
 
 

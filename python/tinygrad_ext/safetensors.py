@@ -164,10 +164,11 @@ class _Slice:
 
 class safe_open:
     """safe_open(filename, framework="tg", device="cpu"): a memory-mapped safetensors file with
-    keys(), metadata(), get_tensor(name) and get_slice(name); usable as a context manager."""
+    keys(), metadata(), get_tensor(name) and get_slice(name); usable as a context manager.
+    framework="pt" is accepted too, so code written for safetensors.torch runs unchanged."""
 
     def __init__(self, filename, framework="tg", device="cpu"):
-        if framework not in ("tg", "tinygrad_ext", "pt", "torch", "np", "numpy"):
+        if framework not in ("tg", "tinygrad_ext", "pt"):
             raise ValueError(f"safe_open: framework {framework!r} is not supported (use 'tg')")
         if device not in ("cpu", None):
             raise ValueError(f"safe_open: device must be 'cpu', got {device!r}")
