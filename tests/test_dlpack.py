@@ -7,6 +7,8 @@ import weakref
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
 
 import tinygrad_ext as tg
 from tinygrad_ext._dtype_table import _ROWS, INFOS
@@ -65,6 +67,22 @@ def test_strides_are_kept_both_ways():
         strides = out.stride() if isinstance(out, torch.Tensor) else tuple(s // 4 for s in out.strides)
         assert strides == t.stride()
         np.testing.assert_array_equal(np.asarray(out), t.numpy())
+
+
+@settings(max_examples=60)
+@given(data=st.data())
+def test_any_numpy_view_round_trips(data):
+    base = np.arange(4 * 5 * 3, dtype=np.float64).reshape(data.draw(st.sampled_from(
+        [(60,), (4, 15), (4, 5, 3)])))
+    view = base[data.draw(hnp.basic_indices(base.shape, allow_newaxis=True))]
+    if not isinstance(view, np.ndarray):
+        view = np.asarray(view)
+    t = tg.from_dlpack(view)
+    np.testing.assert_array_equal(t.numpy(), view)
+    if view.size and all(s >= 0 for s in view.strides):
+        assert t.data_ptr() == view.ctypes.data  # shared unless a stride is negative
+    for out in (np.from_dlpack(t), torch.from_dlpack(t).numpy()):
+        np.testing.assert_array_equal(out, view)
 
 
 def test_writes_are_seen_by_both_sides():
