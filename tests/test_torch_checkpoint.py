@@ -222,3 +222,42 @@ def test_save_format_errors():
         tg.save({}, io.BytesIO(), format="onnx")
     with pytest.raises(TypeError, match="cannot save an object of type"):
         tg.save({"f": print}, io.BytesIO(), format="torch")
+
+
+def _zip_with_pickle(payload):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("archive/data.pkl", payload)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("payload,match", [
+    (b"\x80\x02r\xff\xff\xff\x7f.", "memo index"),  # LONG_BINPUT 2**31: a 16 GB memo table
+    (b"\x80\x04\x8e" + (1 << 40).to_bytes(8, "little") + b"xx.", "malformed pickle"),  # BINBYTES8
+    (b"\x80\x05\x96" + (2).to_bytes(8, "little") + b"xx.", "BYTEARRAY8"),
+    (b"\x80\x02\x82\x01.", "EXT1"),
+    (b"\x80\x02(cos\nsystem\nX\x02\x00\x00\x00lso.", "OBJ"),
+    (b"\x80\x02", "malformed pickle"),
+])
+def test_pickles_are_checked_before_unpickling(payload, match):
+    with pytest.raises(tg.SerializationError, match=match):
+        _tg_load(_zip_with_pickle(payload))
+
+
+def test_random_byte_damage_raises_serialization_errors_only():
+    rng = np.random.default_rng(0)
+    base = torch.arange(12.0)
+    obj = {"a": base, "b": base[2:8].view(2, 3), "p": torch.nn.Parameter(torch.ones(2)),
+           "l": [1, "x", 2.5, (1,)], "i": torch.arange(3)}
+    for legacy in (False, True):
+        data = _torch_bytes(obj, _use_new_zipfile_serialization=not legacy)
+        refused = 0
+        for _ in range(400):
+            bad = bytearray(data)
+            for i in rng.integers(0, len(bad), rng.integers(1, 4)):
+                bad[i] = rng.integers(0, 256)
+            try:
+                _tg_load(bytes(bad))  # a byte in tensor data or a string loads fine
+            except tg.SerializationError:
+                refused += 1
+        assert 100 < refused < 400

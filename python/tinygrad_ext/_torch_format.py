@@ -13,7 +13,7 @@ import pickle
 import struct
 import zipfile
 
-from ._torch_pickle import RestrictedUnpickler, Storage, TorchPickler
+from ._torch_pickle import RestrictedUnpickler, Storage, TorchPickler, check_pickle
 from .serialization import SerializationError
 
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C  # torch's legacy format: this number, pickled, comes first
@@ -27,9 +27,11 @@ def _malformed(e):
     return SerializationError(f"tg.load: malformed torch checkpoint: {type(e).__name__}: {e}")
 
 
-def _unpickle(data_file, storage_for):
+def _unpickle(data, storage_for):
+    """The object pickled in `data` (bytes), checked by check_pickle first."""
+    check_pickle(data)
     try:
-        return RestrictedUnpickler(data_file, storage_for).load()
+        return RestrictedUnpickler(io.BytesIO(data), storage_for).load()
     except SerializationError:
         raise
     except (pickle.UnpicklingError, EOFError, TypeError, ValueError, AttributeError, IndexError,
@@ -41,11 +43,8 @@ def _unpickle(data_file, storage_for):
 class _ZipReader:
     def __init__(self, f):
         self.f = f
-        try:
-            self.zf = zipfile.ZipFile(f)
-            names = self.zf.namelist()
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError, struct.error) as e:
-            raise SerializationError(f"tg.load: not a valid zip archive: {e}") from None
+        self.zf = zipfile.ZipFile(f)
+        names = self.zf.namelist()
         pkl = [n for n in names if n == "data.pkl" or n.endswith("/data.pkl")]
         if len(pkl) != 1:
             raise SerializationError("tg.load: the zip archive is not a torch checkpoint "
@@ -106,7 +105,7 @@ class _ZipReader:
             storages[key] = Storage(key, stype, nbytes, fill)
             return storages[key]
 
-        return _unpickle(io.BytesIO(self.read_all(self._record("data.pkl"))), storage_for)
+        return _unpickle(self.read_all(self._record("data.pkl")), storage_for)
 
 
 def _byte_view(t):
@@ -119,8 +118,14 @@ def _load_legacy(f, remaining):
     """torch.save(..., _use_new_zipfile_serialization=False): pickled magic, protocol version and
     system info, the object (typed storages by key), the list of keys, then each storage as an
     int64 element count followed by its bytes."""
+    def next_pickle():
+        start = f.tell()
+        end = check_pickle(_Capped(f, remaining))
+        f.seek(start)
+        return f.read(end - start)
+
     def plain():
-        return _unpickle(f, _no_storages)
+        return _unpickle(next_pickle(), _no_storages)
 
     if plain() != _LEGACY_MAGIC or plain() != _LEGACY_PROTOCOL:
         raise SerializationError("tg.load: not a torch legacy checkpoint (bad magic or protocol)")
@@ -143,7 +148,7 @@ def _load_legacy(f, remaining):
             storages[key].memory(stype.info)  # the bytes follow the pickles; read below
         return storages[key]
 
-    result = _unpickle(f, storage_for)
+    result = _unpickle(next_pickle(), storage_for)
     keys = plain()
     if not isinstance(keys, list) or sorted(keys) != sorted(storages):
         raise SerializationError("tg.load: the legacy checkpoint's storage list does not match "
@@ -159,6 +164,27 @@ def _load_legacy(f, remaining):
     return result
 
 
+class _Capped:
+    """A read-only view of f that never reads past `limit` bytes from where it starts (so a
+    forged length cannot make a read allocate more than the file holds)."""
+
+    def __init__(self, f, limit):
+        self.f, self.left = f, (1 << 62) if limit is None else limit
+
+    def read(self, n=-1):
+        data = self.f.read(self.left if n is None or n < 0 else min(n, self.left))
+        self.left -= len(data)
+        return data
+
+    def readline(self):
+        line = self.f.readline(min(self.left, 1 << 16))
+        self.left -= len(line)
+        return line
+
+    def tell(self):
+        return self.f.tell()
+
+
 def _no_storages(*pid):
     raise SerializationError("tg.load: unexpected storage reference in a legacy header pickle")
 
@@ -166,7 +192,13 @@ def _no_storages(*pid):
 def load_torch(f, head, remaining):
     """The object in torch checkpoint f (positioned at its start; head = its first bytes)."""
     if head.startswith(b"PK"):
-        return _ZipReader(f).load()
+        try:
+            return _ZipReader(f).load()
+        except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError,
+                OverflowError, struct.error) as e:  # a damaged zip directory or local header
+            if isinstance(e, SerializationError):
+                raise
+            raise SerializationError(f"tg.load: not a valid zip archive: {e}") from None
     return _load_legacy(f, remaining)
 
 

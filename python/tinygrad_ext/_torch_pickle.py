@@ -2,6 +2,7 @@
 tensors, containers, numbers and strings; any other global is refused by name, nothing from the
 file runs) and a writer of the protocol-2 pickles torch.save emits, opcode by opcode."""
 import pickle
+import pickletools
 import struct
 from collections import OrderedDict
 
@@ -133,6 +134,39 @@ def _allowed_globals():
     for name in ALL_NAMES:
         allowed[("torch", name)] = BY_NAME[name].dtype if name in BY_NAME else _MissingDType(name)
     return allowed
+
+
+# The opcodes of protocols 0-4 that plain data needs; refused: INST/OBJ (old-style instances),
+# EXT1/2/4 (the copyreg registry), PERSID (text ids), NEWOBJ_EX and protocol 5's buffers.
+_ALLOWED_OPCODES = frozenset("""
+    PROTO FRAME STOP MARK POP POP_MARK DUP NONE NEWTRUE NEWFALSE INT BININT BININT1 BININT2 LONG
+    LONG1 LONG4 FLOAT BINFLOAT UNICODE SHORT_BINUNICODE BINUNICODE BINUNICODE8 SHORT_BINBYTES
+    BINBYTES BINBYTES8 EMPTY_LIST APPEND APPENDS LIST EMPTY_TUPLE TUPLE TUPLE1 TUPLE2 TUPLE3
+    EMPTY_DICT DICT SETITEM SETITEMS EMPTY_SET ADDITEMS FROZENSET GLOBAL STACK_GLOBAL REDUCE BUILD
+    NEWOBJ BINPERSID PUT BINPUT LONG_BINPUT GET BINGET LONG_BINGET MEMOIZE""".split())
+_MEMO_OPCODES = frozenset("PUT BINPUT LONG_BINPUT GET BINGET LONG_BINGET".split())
+
+
+def check_pickle(f):
+    """Walks one pickle in f (bytes or a file positioned at it) without building anything: every
+    opcode must be allowed, every counted length must be present in the data and every memo
+    index below the number of opcodes (the C unpickler sizes its memo by the largest index and
+    allocates counted strings before reading them).  Returns the position after STOP."""
+    end = count = 0
+    try:
+        for count, (op, arg, pos) in enumerate(pickletools.genops(f), 1):
+            if op.name not in _ALLOWED_OPCODES:
+                raise SerializationError(f"tg.load: pickle opcode {op.name} at byte {pos} is not "
+                                         "allowed in a checkpoint")
+            if op.name in _MEMO_OPCODES and not 0 <= int(arg) <= count:
+                raise SerializationError(f"tg.load: pickle memo index {arg} at byte {pos} is out "
+                                         "of range")
+            end = pos
+    except (ValueError, TypeError, EOFError, struct.error) as e:
+        raise SerializationError(f"tg.load: malformed pickle: {e}") from None
+    if count == 0:
+        raise SerializationError("tg.load: empty pickle")
+    return end + 1
 
 
 class RestrictedUnpickler(pickle.Unpickler):
