@@ -52,7 +52,7 @@ BY_SAFETENSORS = {i.safetensors: i for i in INFOS if i.safetensors}
 BY_TORCH_STORAGE = {i.torch_storage: i for i in INFOS if i.torch_storage}
 # Every name each format may use, to tell "a dtype tg lacks" from "not a dtype at all".
 ALL_NAMES = {row[0] for row in _ROWS}
-ALL_SAFETENSORS = {row[3]: row[0] for row in _ROWS if row[3]}
+SAFETENSORS_BITS = {row[3]: row[2][1] for row in _ROWS if row[3]}  # bits per element
 ALL_TORCH_STORAGE = {row[4]: row[0] for row in _ROWS if row[4]}
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import _C
 from ._C import Tensor
-from ._dtype_table import BY_DTYPE, BY_SAFETENSORS, _ROWS
+from ._dtype_table import BY_DTYPE, BY_SAFETENSORS, SAFETENSORS_BITS as _BITS
 from .serialization import SerializationError
 
 __all__ = ["save", "save_file", "load", "load_file", "safe_open", "save_model", "load_model",
@@ -27,8 +27,6 @@ __all__ = ["save", "save_file", "load", "load_file", "safe_open", "save_model", 
 
 MAX_HEADER_SIZE = 100_000_000  # as the safetensors package
 _N_LEN = 8
-# Every safetensors dtype string -> bits per element (including dtypes tg lacks, to validate).
-_BITS = {row[3]: row[2][1] for row in _ROWS if row[3]}
 # The order safetensors writes tensors in: by this rank, highest first, then by name.
 _WRITE_RANK = {code: i for i, code in enumerate(
     ["BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16", "I32", "U32", "F32",
