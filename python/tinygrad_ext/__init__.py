@@ -85,6 +85,7 @@ __version__ = "0.1.0"
 # Data loading (tg.utils.data as torch.utils.data; tg.datasets / tg.transforms as torchvision's).
 from . import utils, datasets, transforms  # noqa: E402
 from .serialization import SerializationError, load, save  # noqa: E402  (tg.save / tg.load)
+from ._dlpack import from_dlpack  # noqa: E402  (DLPack and the numpy array protocol)
 
 # Determinism: every CPU kernel splits its work into pieces whose size does not depend on the
 # thread count (elementwise ops per element, reductions in fixed-size chunks combined in order,

@@ -50,11 +50,6 @@ def _tolist(self):
     return _values(self).tolist()
 
 
-def _array(self, dtype=None, copy=None):
-    arr = self.detach().numpy()
-    return arr if dtype is None else arr.astype(dtype)
-
-
 def _len(self):
     if self.dim() == 0:
         raise TypeError("len() of a 0-d tensor")
@@ -151,7 +146,6 @@ _methods = {
     "__float__": lambda self: float(_item(self)),
     "__int__": lambda self: int(_item(self)),
     "__index__": _index,
-    "__array__": _array,
     "__format__": lambda self, spec: format(_item(self), spec) if self.dim() == 0 else tensor_repr(self),
     "__reduce_ex__": None,
     "size": _size,

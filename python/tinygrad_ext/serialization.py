@@ -171,16 +171,23 @@ def _write(obj, f):
     f.write(sha.digest())
 
 
-def save(obj, f):
+def save(obj, f, format="tg"):
     """Saves obj (nested dict/OrderedDict/list/tuple of None, bool, int, float, str and tensors)
     to f, a path or a writable binary file object.  A path is written atomically (a temporary
-    file in the same directory, then renamed)."""
+    file in the same directory, then renamed).  format="torch" writes a torch.save zip
+    checkpoint instead (python/tinygrad_ext/_torch_format.py), which torch.load reads."""
+    if format not in ("tg", "torch"):
+        raise ValueError(f"tg.save: format must be 'tg' or 'torch', got {format!r}")
+    if format == "torch":
+        from ._torch_format import save_torch as write
+    else:
+        write = _write
     if isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
         fd, tmp = tempfile.mkstemp(prefix=".tgsave-", dir=os.path.dirname(os.path.abspath(path)))
         try:
             with os.fdopen(fd, "wb") as out:
-                _write(obj, out)
+                write(obj, out)
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):
@@ -192,7 +199,7 @@ def save(obj, f):
                         f"{type(f).__name__}")
     if isinstance(f, io.TextIOBase):
         raise TypeError("tg.save: f must be opened in binary mode ('wb'), not text mode")
-    _write(obj, f)
+    write(obj, f)
 
 
 # ---------------------------------------------------------------- loading
@@ -360,21 +367,38 @@ def _tg_dtype(name):
     return getattr(dtype, name)
 
 
+def _load_any(f):
+    """Dispatches on the first bytes: tg's magic, a zip (torch.save) or torch's legacy pickle."""
+    if f.seekable():
+        here = f.tell()
+        head = f.read(16)
+        f.seek(here)
+        if head.startswith(b"PK\x03\x04") or head.startswith(_legacy_prefix()):
+            from ._torch_format import load_torch
+            return load_torch(f, head, _remaining(f))
+    root, data = _read(f)
+    return _Decoder(data).decode(root, "<root>")
+
+
+def _legacy_prefix():
+    from ._torch_format import LEGACY_PREFIX
+    return LEGACY_PREFIX
+
+
 def load(f, map_location=None, *, weights_only=True):
-    """Loads an object written by tg.save from f (a path or a readable binary file object).
-    Only data is read: nothing in the file is ever executed or unpickled.  map_location may be
-    None or 'cpu' (tensors always live on the CPU); weights_only is accepted for torch
-    compatibility and is always in effect."""
+    """Loads an object written by tg.save (either format) or by torch.save from f (a path or a
+    readable binary file object).  Nothing in the file is ever executed: torch checkpoints go
+    through a restricted unpickler that refuses every global but tensors and containers.
+    map_location may be None or 'cpu' (tensors always live on the CPU); weights_only is
+    accepted for torch compatibility and is always in effect."""
     if map_location not in (None, "cpu"):
         raise ValueError(f"tg.load: map_location must be None or 'cpu', got {map_location!r}")
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as fh:
-            root, data = _read(fh)
-    else:
-        if not hasattr(f, "read"):
-            raise TypeError(f"tg.load: f must be a path or a binary file object, got "
-                            f"{type(f).__name__}")
-        if isinstance(f, io.TextIOBase):
-            raise TypeError("tg.load: f must be opened in binary mode ('rb'), not text mode")
-        root, data = _read(f)
-    return _Decoder(data).decode(root, "<root>")
+            return _load_any(fh)
+    if not hasattr(f, "read"):
+        raise TypeError(f"tg.load: f must be a path or a binary file object, got "
+                        f"{type(f).__name__}")
+    if isinstance(f, io.TextIOBase):
+        raise TypeError("tg.load: f must be opened in binary mode ('rb'), not text mode")
+    return _load_any(f)
