@@ -19,6 +19,8 @@ from tinygrad_ext.distributed.run import command, find_mpiexec
 from tinygrad_ext.utils.data import DataLoader, DistributedSampler, TensorDataset
 
 WORKERS = os.path.join(os.path.dirname(__file__), "distributed_workers")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FMNIST = os.environ.get("TG_DATA") or os.path.join(ROOT, "..", "shared", "data", "fashion-mnist")
 
 
 def mpirun(nproc, script, *args, timeout=90):
@@ -83,6 +85,18 @@ def test_before_init_and_bad_backend():
     assert not dist.is_initialized()
 
 
+def test_env_rank_and_world_size_must_agree_with_mpi(monkeypatch):
+    from tinygrad_ext.distributed.distributed_c10d import _check_env
+    monkeypatch.setenv("RANK", "3")
+    with pytest.raises(ValueError, match=r"rank=3 \(from the argument or \$RANK\) does not match the MPI rank 0"):
+        _check_env("RANK", -1, 0)
+    _check_env("RANK", -1, 3)
+    with pytest.raises(ValueError, match="world_size=2"):
+        _check_env("WORLD_SIZE", 2, 4)
+    with pytest.raises(ValueError, match="is not supported with the MPI backend"):
+        dist.init_process_group("mpi", init_method="tcp://127.0.0.1:23456")
+
+
 def test_without_mpi4py_is_available_is_false_and_init_says_what_to_install(monkeypatch):
     monkeypatch.setattr(_mpi, "_mpi", None)
     monkeypatch.setattr(_mpi, "_load_error", ImportError("No module named 'mpi4py'"))
@@ -105,6 +119,17 @@ def test_launcher_runs_a_script(tmp_path):
                        capture_output=True, text=True, timeout=60, env=env)
     assert p.returncode == 0, p.stderr
     assert sorted(re.findall(r"rank \d of \d", p.stdout)) == ["rank 0 of 2", "rank 1 of 2"], p.stdout
+
+
+def test_distributed_mlp_example_on_two_processes():
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    p = subprocess.run([sys.executable, "-m", "tinygrad_ext.distributed.run", "--nproc", "2",
+                        os.path.join(ROOT, "examples", "distributed_mlp.py"), "--quick", "--epochs", "2",
+                        "--data", FMNIST], capture_output=True, text=True, timeout=120, env=env)
+    assert p.returncode == 0, p.stdout + p.stderr
+    m = re.search(r"final: 2 processes, test acc ([\d.]+)", p.stdout)
+    assert m and float(m.group(1)) > 0.5, p.stdout  # 2 epochs on the first 2000 images
+    assert len(re.findall(r"waiting on communication", p.stdout)) == 2
 
 
 @pytest.mark.parametrize("n,replicas,shuffle,drop_last,seed,epoch", [

@@ -1,7 +1,8 @@
 """python -m tinygrad_ext.distributed.run --nproc N [--hostfile FILE] script.py [args...]
 
 Starts N copies of script.py under MPI's launcher (mpiexec, from the same environment as this
-Python when there is one), each joining the job with tg.distributed.init_process_group()."""
+Python when there is one), each joining the job with tg.distributed.init_process_group(). On one
+machine each process gets cpu_count // N kernel threads unless OMP_NUM_THREADS is set."""
 import argparse
 import os
 import shutil
@@ -41,6 +42,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.nproc < 1:
         parser.error(f"--nproc must be at least 1, got {args.nproc}")
+    if args.hostfile is None and args.nproc > 1 and "OMP_NUM_THREADS" not in os.environ:
+        # N processes on this machine share its cores (mpiexec passes the environment on)
+        os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // args.nproc))
     cmd = command(args)
     os.execv(cmd[0], cmd)
 
