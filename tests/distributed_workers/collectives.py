@@ -136,6 +136,14 @@ t.add_(rank)
 dist.all_reduce(t)
 assert view[0] == sum(range(world))
 
+# empty tensors, and a contiguous view that starts inside its storage
+empty = tg.empty(0)
+dist.all_reduce(empty)
+dist.broadcast(empty, src=0)
+base = tg.arange(6.0).reshape(2, 3)
+dist.all_reduce(base[1])
+assert base.tolist() == [[0.0, 1.0, 2.0], [3.0 * world, 4.0 * world, 5.0 * world]], base.tolist()
+
 dist.barrier()
 dist.barrier(async_op=True).wait()
 
