@@ -168,6 +168,11 @@ def test_distributed_sampler_reshuffles_per_epoch_and_feeds_a_dataloader():
         assert got == list(t)
 
 
+def test_torch_randperm_rejects_negative_n():
+    with pytest.raises(RuntimeError, match="randperm: n must be non-negative, got -1"):
+        tg._C._torch_randperm(-1, 0)
+
+
 def test_distributed_sampler_bad_rank():
     with pytest.raises(ValueError, match=r"Invalid rank 2, rank should be in the interval \[0, 1\]"):
         DistributedSampler(range(4), num_replicas=2, rank=2)

@@ -27,20 +27,29 @@ TensorBytes tensor_bytes(const Tensor& t, bool write) {
 }
 
 // torch.randperm(n, generator=torch.Generator().manual_seed(seed)) on the CPU: MT19937 seeded with
-// the low 32 bits of the seed, then a Fisher-Yates pass that swaps r[i] with r[i + u % (n - i)],
-// u one 32-bit draw (two, high word first, once n reaches 2^32 / 20, as torch does).
+// the low 32 bits of the seed. Below 2^32 / 20 elements torch swaps r[i] with r[i + u % (n - i)]
+// for i = 0 .. n-2, u one 32-bit draw; from there on it runs the inside-out shuffle (r[i] = r[z],
+// r[z] = i with z = u % (i + 1)) on 64-bit draws made of two 32-bit ones, the first one high.
 py::array_t<int64_t> torch_randperm(int64_t n, uint64_t seed) {
   TG_CHECK(n >= 0, RuntimeError, "randperm: n must be non-negative, got ", n);
   std::mt19937 engine(static_cast<uint32_t>(seed & 0xffffffffu));
   py::array_t<int64_t> out(n);
   int64_t* r = out.mutable_data();
-  for (int64_t i = 0; i < n; ++i) r[i] = i;
-  const bool wide = n >= static_cast<int64_t>(std::numeric_limits<uint32_t>::max() / 20);
-  for (int64_t i = 0; i + 1 < n; ++i) {
-    uint64_t u = engine();
-    if (wide) u = (u << 32) | engine();
-    int64_t z = static_cast<int64_t>(u % static_cast<uint64_t>(n - i));
-    std::swap(r[i], r[i + z]);
+  if (n < static_cast<int64_t>(std::numeric_limits<uint32_t>::max() / 20)) {
+    for (int64_t i = 0; i < n; ++i) r[i] = i;
+    for (int64_t i = 0; i + 1 < n; ++i) {
+      int64_t z = static_cast<int64_t>(engine() % static_cast<uint64_t>(n - i));
+      std::swap(r[i], r[i + z]);
+    }
+    return out;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    uint64_t hi = engine();
+    uint64_t u = (hi << 32) | engine();
+    int64_t z = static_cast<int64_t>(u % static_cast<uint64_t>(i + 1));
+    r[i] = i;  // so that z == i leaves r[i] = i
+    r[i] = r[z];
+    r[z] = i;
   }
   return out;
 }
