@@ -125,6 +125,7 @@ void bind_data(py::module_& m);  // cpp/bindings/data.cpp
 void bind_optim(py::module_& m);  // cpp/bindings/optim.cpp
 void bind_simd(py::module_& m);  // cpp/bindings/simd.cpp
 namespace tg::bind { void bind_dlpack(py::module_& m); }  // cpp/bindings/dlpack.cpp
+namespace tg::bind { void bind_distributed(py::module_& m); }  // cpp/bindings/distributed.cpp
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "tinygrad_ext C++ core";
@@ -211,4 +212,5 @@ PYBIND11_MODULE(_C, m) {
   bind_math(m);
   bind_simd(m);
   bind_dlpack(m);
+  bind_distributed(m);
 }

@@ -176,6 +176,20 @@ void bind_tensor(py::module_& m) {
         else t->grad_fn()->pre_hooks[t->autograd->output_nr].push_back(hook);
         return RemovableHandle{alive};
       })
+      .def("register_post_accumulate_grad_hook", [](const Tensor& t, py::function fn) {
+        TG_CHECK(t->requires_grad(), RuntimeError,
+                 "cannot register a hook on a tensor that doesn't require gradient");
+        TG_CHECK(t->is_leaf(), RuntimeError, "post accumulate grad hooks cannot be registered on non-leaf tensors");
+        auto alive = std::make_shared<bool>(true);
+        auto holder = std::make_shared<py::function>(fn);
+        t->meta().post_accumulate_hooks.push_back([alive, holder](const Tensor& leaf) {
+          if (!*alive) return;
+          py::gil_scoped_acquire gil;
+          py::object r = (*holder)(leaf);
+          if (!r.is_none()) throw TypeError(str("expected None, but hook returned '", type_name(r), "'"));
+        });
+        return RemovableHandle{alive};
+      })
       .def("detach", [](const Tensor& t) { return detach(t); })
       .def("detach_", [](const Tensor& t) {
         TG_CHECK(!t->is_view(), RuntimeError, "Can't detach views in-place. Use detach() instead.");

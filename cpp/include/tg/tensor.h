@@ -37,6 +37,8 @@ using Tensor = std::shared_ptr<TensorImpl>;
 struct Node;
 // A gradient hook: returns a replacement gradient, or nullptr to keep the one given.
 using Hook = std::function<Tensor(const Tensor&)>;
+// Runs after a leaf's gradient has been accumulated into its .grad (the leaf is passed).
+using PostAccumulateHook = std::function<void(const Tensor&)>;
 
 // How a differentiable view was made; decides torch's errors for in-place ops on it.
 enum class ViewCreation : uint8_t { Default, NoGradMode, MultiOutput };
@@ -59,6 +61,7 @@ struct AutogradMeta {
   std::weak_ptr<TensorImpl> retain_target;  // retain_grad: the tensor whose .grad the hook fills
   std::shared_ptr<bool> retain_hook_alive;  // false once its history moves to another node
   std::vector<Hook> hooks;  // leaves: run before accumulation
+  std::vector<PostAccumulateHook> post_accumulate_hooks;  // leaves: run after accumulation
   std::unique_ptr<ViewInfo> view;  // set for differentiable views only
 };
 
