@@ -125,6 +125,8 @@ void bind_data(py::module_& m);  // cpp/bindings/data.cpp
 void bind_optim(py::module_& m);  // cpp/bindings/optim.cpp
 void bind_simd(py::module_& m);  // cpp/bindings/simd.cpp
 
+void bind_parallel(py::module_& m);  // cpp/bindings/parallel.cpp
+
 PYBIND11_MODULE(_C, m) {
   m.doc() = "tinygrad_ext C++ core";
   py::register_exception<RuntimeError>(m, "_RuntimeError", PyExc_RuntimeError);
@@ -197,4 +199,5 @@ PYBIND11_MODULE(_C, m) {
   bind_optim(m);
   bind_math(m);
   bind_simd(m);
+  bind_parallel(m);
 }
