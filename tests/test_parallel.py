@@ -151,3 +151,28 @@ def test_gemm_blocks_come_from_the_caches():
         itemsize = 8 if f64 else 4
         assert mc > 0 and kc >= 16 and nc > 0
         assert mc * kc * itemsize <= caches["l2"]  # the A block fits the core's L2
+
+
+def _openmp_settings(env_extra):
+    """libgomp's settings as it prints them at load (OMP_DISPLAY_ENV) when a fresh interpreter imports
+    tinygrad_ext, and whether OMP_WAIT_POLICY is left in that interpreter's environment."""
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    env.update(env_extra, OMP_DISPLAY_ENV="verbose",
+               PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    code = "import os, tinygrad_ext; print(os.environ.get('OMP_WAIT_POLICY'))"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stderr, done.stdout.strip()
+
+
+def test_openmp_wait_policy_is_passive_unless_the_user_chose_one():
+    # libgomp's own default spins 300000 times; the passive policy does not spin at all
+    shown, left = _openmp_settings({})
+    assert "GOMP_SPINCOUNT = '0'" in shown and left == "None"
+    shown, left = _openmp_settings({"OMP_WAIT_POLICY": "active"})
+    assert "OMP_WAIT_POLICY = 'ACTIVE'" in shown and left == "active"
+    shown, _ = _openmp_settings({"GOMP_SPINCOUNT": "100000"})
+    assert "GOMP_SPINCOUNT = '100000'" in shown
