@@ -10,9 +10,11 @@ import tempfile
 import time
 
 import numpy as np
-import torch
 
-import tinygrad_ext as tg  # noqa: E402
+# tinygrad_ext first: it then loads the OpenMP runtime (one serves both libraries) with its wait
+# policy (python/tinygrad_ext/_openmp.py), as in a program that imports it before torch.
+import tinygrad_ext as tg
+import torch
 
 
 def timeit(fn, repeat, warmup=2):
