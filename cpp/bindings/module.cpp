@@ -127,6 +127,8 @@ void bind_simd(py::module_& m);  // cpp/bindings/simd.cpp
 namespace tg::bind { void bind_dlpack(py::module_& m); }  // cpp/bindings/dlpack.cpp
 namespace tg::bind { void bind_distributed(py::module_& m); }  // cpp/bindings/distributed.cpp
 
+void bind_parallel(py::module_& m);  // cpp/bindings/parallel.cpp
+
 PYBIND11_MODULE(_C, m) {
   m.doc() = "tinygrad_ext C++ core";
   py::register_exception<RuntimeError>(m, "_RuntimeError", PyExc_RuntimeError);
@@ -213,4 +215,5 @@ PYBIND11_MODULE(_C, m) {
   bind_simd(m);
   bind_dlpack(m);
   bind_distributed(m);
+  bind_parallel(m);
 }

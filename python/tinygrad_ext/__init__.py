@@ -1,5 +1,6 @@
 """tinygrad_ext: a PyTorch-shaped autograd engine with a C++17 core.  import tinygrad_ext as tg"""
-from . import _C
+from ._openmp import load_compiled_module as _load_compiled_module
+_C = _load_compiled_module()  # with the OpenMP wait policy of _openmp.py
 from ._C import Generator, Tensor, from_numpy, get_num_threads, set_num_threads
 from ._C import dtype
 from . import _tensor  # noqa: F401  (adds the Python-side Tensor methods)

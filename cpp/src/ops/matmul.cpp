@@ -76,11 +76,9 @@ Tensor batched_product(const Tensor& a, const Tensor& b) {
     T* C = out->data<T>();
     if constexpr (std::is_floating_point_v<T>) {
       GemmOperand ga = as_gemm_operand(A), gb = as_gemm_operand(B);
-      for (int64_t i = 0; i < batch; ++i) {
-        const T* pa = ga.t->template data<T>() + i * ga.t->strides[0];
-        const T* pb = gb.t->template data<T>() + i * gb.t->strides[0];
-        kernels::gemm(ga.trans, gb.trans, M, N, K, T(1), pa, ga.ld, pb, gb.ld, T(0), C + i * M * N, N);
-      }
+      kernels::gemm_batched(batch, ga.trans, gb.trans, M, N, K, T(1), ga.t->template data<T>(), ga.ld,
+                            ga.t->strides[0], gb.t->template data<T>(), gb.ld, gb.t->strides[0], T(0), C,
+                            N, M * N);
     } else if constexpr (std::is_same_v<T, int64_t>) {
       for (int64_t i = 0; i < batch; ++i)
         int_matmul<T>(A->data<T>() + i * A->strides[0], B->data<T>() + i * B->strides[0], C + i * M * N,

@@ -104,7 +104,7 @@ void sum_kernel(const Plan& p, Acc* out) {
       out[0] = s;
       return;
     }
-    parallel_for(p.A, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(R, 1)), [&](int64_t b, int64_t e) {
+    parallel_for(p.A, rows_grain(R), [&](int64_t b, int64_t e) {
       for (int64_t a = b; a < e; ++a) out[a] = pairwise_sum<Acc>(x + a * R, R);
     });
     return;
@@ -128,7 +128,7 @@ template <typename T, bool kMax>
 void arg_kernel(const Plan& p, T* values, int64_t* indices) {
   const T* x = p.src->data<T>();
   const int64_t R = p.R, B = p.B;
-  parallel_for(p.A * B, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(R, 1)), [&](int64_t b0, int64_t e0) {
+  parallel_for(p.A * B, rows_grain(R), [&](int64_t b0, int64_t e0) {
     for (int64_t ab = b0; ab < e0; ++ab) {
       int64_t a = ab / B, j = ab % B;
       const T* col = x + a * R * B + j;
