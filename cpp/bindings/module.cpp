@@ -124,6 +124,7 @@ using namespace tg::bind;
 void bind_data(py::module_& m);  // cpp/bindings/data.cpp
 void bind_optim(py::module_& m);  // cpp/bindings/optim.cpp
 void bind_simd(py::module_& m);  // cpp/bindings/simd.cpp
+void bind_nn_layers(py::module_& m);  // cpp/bindings/nn_layers.cpp
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "tinygrad_ext C++ core";
@@ -197,4 +198,5 @@ PYBIND11_MODULE(_C, m) {
   bind_optim(m);
   bind_math(m);
   bind_simd(m);
+  bind_nn_layers(m);
 }
