@@ -133,8 +133,14 @@ def test_dropout_variants_bad_input_like_torch():
             call(torch.nn.functional, xt)
         with pytest.raises(expected.type):
             call(F, to_tg(xt))
-    with pytest.warns(UserWarning):
-        F.dropout2d(tg.randn(2, 3, 4))
+    for name, shape in [("dropout2d", (2, 3, 4)), ("dropout2d", (2, 3)), ("dropout3d", (2, 3))]:
+        with warnings.catch_warnings(record=True) as expected:
+            warnings.simplefilter("always")
+            getattr(torch.nn.functional, name)(torch.randn(shape))
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            getattr(F, name)(tg.randn(*shape))
+        assert [str(w.message) for w in got] == [str(w.message) for w in expected]
 
 
 # ---- lazy modules ----

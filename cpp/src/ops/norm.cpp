@@ -3,6 +3,7 @@
 // the channel-window mean that local_response_norm divides by.
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "tg/nn_layers.h"
 #include "tg/parallel.h"
@@ -37,19 +38,33 @@ Tensor param_data(const std::optional<Tensor>& p, const Tensor& x, const char* o
 // merged with Chan's update.
 template <typename T>
 void row_moments(const T* x, int64_t n, double& mean, double& var) {
-  constexpr int64_t kBlock = 64;
+  constexpr int64_t kBlock = 64, kLanes = 8;
   const T pivot = n > 0 ? x[0] : T(0);
   double m = 0, m2 = 0;
   int64_t count = 0;
   for (int64_t s = 0; s < n; s += kBlock) {
     int64_t len = std::min(kBlock, n - s);
+    const T* xb = x + s;
+    T lanes[kLanes] = {};  // independent partial sums, so the loops vectorise
+    int64_t j = 0;
+    for (; j + kLanes <= len; j += kLanes)
+      for (int64_t l = 0; l < kLanes; ++l) lanes[l] += xb[j + l] - pivot;
+    for (; j < len; ++j) lanes[0] += xb[j] - pivot;
     T bs = 0;
-    for (int64_t j = 0; j < len; ++j) bs += x[s + j] - pivot;
-    T bm = bs / static_cast<T>(len), bq = 0;
-    for (int64_t j = 0; j < len; ++j) {
-      T d = (x[s + j] - pivot) - bm;
-      bq += d * d;
+    for (int64_t l = 0; l < kLanes; ++l) bs += lanes[l];
+    T bm = bs / static_cast<T>(len);
+    std::fill(lanes, lanes + kLanes, T(0));
+    for (j = 0; j + kLanes <= len; j += kLanes)
+      for (int64_t l = 0; l < kLanes; ++l) {
+        T d = (xb[j + l] - pivot) - bm;
+        lanes[l] += d * d;
+      }
+    for (; j < len; ++j) {
+      T d = (xb[j] - pivot) - bm;
+      lanes[0] += d * d;
     }
+    T bq = 0;
+    for (int64_t l = 0; l < kLanes; ++l) bq += lanes[l];
     double delta = static_cast<double>(bm) - m;
     int64_t total = count + len;
     m += delta * static_cast<double>(len) / static_cast<double>(total);
@@ -61,82 +76,167 @@ void row_moments(const T* x, int64_t n, double& mean, double& var) {
   var = n > 0 ? m2 / static_cast<double>(n) : 0.0;
 }
 
-template <typename T>
-double mean_square(const T* x, int64_t n) {
-  double s = 0;
-  for (int64_t j = 0; j < n; ++j) s += static_cast<double>(x[j]) * static_cast<double>(x[j]);
-  return n > 0 ? s / static_cast<double>(n) : 0.0;
+// Two sums over j in [0, n) of f(j) -> (a, b), accumulated in T across 8 independent lanes (so the
+// compiler vectorises them) and folded into double every 512 terms.
+template <typename T, typename F>
+void lane_sums(int64_t n, const F& f, double& sa, double& sb) {
+  constexpr int64_t kLanes = 8, kFold = 512;
+  sa = sb = 0;
+  for (int64_t s = 0; s < n; s += kFold) {
+    int64_t e = std::min(n, s + kFold), j = s;
+    T a[kLanes] = {}, b[kLanes] = {};
+    for (; j + kLanes <= e; j += kLanes)
+      for (int64_t l = 0; l < kLanes; ++l) f(j + l, a[l], b[l]);
+    for (; j < e; ++j) f(j, a[0], b[0]);
+    for (int64_t l = 0; l < kLanes; ++l) {
+      sa += static_cast<double>(a[l]);
+      sb += static_cast<double>(b[l]);
+    }
+  }
 }
 
 int64_t row_grain(int64_t M) { return std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, M)); }
 
-// y = (x - mean) * rstd * w + b, written per channel as (x - mean) * scale + shift (rms: mean = 0).
+// A double mean as hi + lo in T: (x - hi) is exact near the mean and lo carries the rest, so centred
+// values stay accurate when |mean| >> std.
 template <typename T>
-void norm_forward(const T* x, const T* w, const T* b, T* y, T* mean_out, T* rstd_out, const NormGeom& g,
+struct SplitMean {
+  T hi, lo;
+  explicit SplitMean(double m) : hi(static_cast<T>(m)), lo(static_cast<T>(m - static_cast<double>(hi))) {}
+  T centre(T x) const { return (x - hi) - lo; }
+};
+
+// y = (x - mean) * rstd * w + b (rms: mean = 0). With one parameter per element (inner == 1) the row is
+// one flat loop; otherwise each channel's run of `inner` elements shares scale = rstd * w and shift = b.
+template <typename T>
+void norm_forward(const T* x, const T* w, const T* b, T* y, double* mean_out, double* rstd_out, const NormGeom& g,
                   double eps, bool rms) {
   const int64_t M = g.M();
   parallel_for(g.rows, row_grain(M), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const T* xr = x + r * M;
       double mean = 0, var = 0;
-      if (rms) var = mean_square(xr, M);
-      else row_moments(xr, M, mean, var);
+      if (rms) {
+        double unused;
+        lane_sums<T>(M, [&](int64_t j, T& a, T&) { a += xr[j] * xr[j]; }, var, unused);
+        var = M > 0 ? var / static_cast<double>(M) : 0.0;
+      } else {
+        row_moments(xr, M, mean, var);
+      }
       double rstd = 1.0 / std::sqrt(var + eps);
-      mean_out[r] = static_cast<T>(mean);
-      rstd_out[r] = static_cast<T>(rstd);
-      int64_t p0 = (r % g.G) * g.Cg;
+      mean_out[r] = mean;
+      rstd_out[r] = rstd;
+      const SplitMean<T> m(mean);
+      const T rs = static_cast<T>(rstd);
+      const T* wr = w ? w + (r % g.G) * g.Cg : nullptr;
+      const T* br = b ? b + (r % g.G) * g.Cg : nullptr;
       T* yr = y + r * M;
-      // y = (x - mean) * scale + shift, subtracting first, and the mean in two parts (x - hi is exact
-      // near the mean, lo the rest), which keeps the result accurate when |mean| >> std
-      T m = static_cast<T>(mean), m_lo = static_cast<T>(mean - static_cast<double>(m));
+      if (g.inner == 1) {
+        for (int64_t j = 0; j < M; ++j)
+          yr[j] = m.centre(xr[j]) * (wr ? rs * wr[j] : rs) + (br ? br[j] : T(0));
+        continue;
+      }
       for (int64_t c = 0; c < g.Cg; ++c) {
-        T scale = static_cast<T>(rstd * (w ? static_cast<double>(w[p0 + c]) : 1.0));
-        T shift = b ? b[p0 + c] : T(0);
+        T scale = wr ? rs * wr[c] : rs, shift = br ? br[c] : T(0);
         const T* xc = xr + c * g.inner;
         T* yc = yr + c * g.inner;
-        for (int64_t i = 0; i < g.inner; ++i) yc[i] = ((xc[i] - m) - m_lo) * scale + shift;
+        for (int64_t i = 0; i < g.inner; ++i) yc[i] = m.centre(xc[i]) * scale + shift;
       }
     }
   });
 }
 
 // With xhat = (x - mean) * rstd and gw = gy * w: dx = rstd * (gw - mean(gw) - xhat * mean(gw * xhat))
-// per row (rms: no mean(gw) term, xhat = x * rstd); dw = sum gy * xhat, db = sum gy per parameter.
+// per row (rms: no mean(gw) term, xhat = x * rstd).
 template <typename T>
-void norm_backward(const T* gy, const T* x, const T* w, const T* mean, const T* rstd, T* dx, T* dw, T* db,
-                   const NormGeom& g, bool rms) {
+void norm_backward_input(const T* gy, const T* x, const T* w, const double* mean, const double* rstd, T* dx,
+                         const NormGeom& g, bool rms) {
   const int64_t M = g.M();
-  if (dx) {
-    parallel_for(g.rows, row_grain(M), [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        const T *xr = x + r * M, *gr = gy + r * M;
-        T* dr = dx + r * M;
-        double mu = rms ? 0.0 : static_cast<double>(mean[r]), rs = rstd[r];
-        int64_t p0 = (r % g.G) * g.Cg;
-        double sum_gw = 0, sum_gw_xhat = 0;
+  parallel_for(g.rows, row_grain(M), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const T *xr = x + r * M, *gr = gy + r * M;
+      const T* wr = w ? w + (r % g.G) * g.Cg : nullptr;
+      T* dr = dx + r * M;
+      const SplitMean<T> m(rms ? 0.0 : mean[r]);
+      double rs = rstd[r], sum_gw = 0, sum_gwxc = 0;  // sums of gw and gw * (x - mean)
+      if (g.inner == 1) {
+        lane_sums<T>(M, [&](int64_t j, T& a, T& b) {
+          T gw = wr ? gr[j] * wr[j] : gr[j];
+          a += gw;
+          b += gw * m.centre(xr[j]);
+        }, sum_gw, sum_gwxc);
+      } else {
         for (int64_t c = 0; c < g.Cg; ++c) {
-          double wc = w ? static_cast<double>(w[p0 + c]) : 1.0, sg = 0, sgx = 0;
-          for (int64_t i = 0, j = c * g.inner; i < g.inner; ++i, ++j) {
-            sg += gr[j];
-            sgx += static_cast<double>(gr[j]) * (static_cast<double>(xr[j]) - mu);
-          }
+          const T *xc = xr + c * g.inner, *gc = gr + c * g.inner;
+          double sg, sgx;
+          lane_sums<T>(g.inner, [&](int64_t i, T& a, T& b) {
+            a += gc[i];
+            b += gc[i] * m.centre(xc[i]);
+          }, sg, sgx);
+          double wc = wr ? static_cast<double>(wr[c]) : 1.0;
           sum_gw += wc * sg;
-          sum_gw_xhat += wc * sgx * rs;
+          sum_gwxc += wc * sgx;
         }
-        double a = sum_gw_xhat / static_cast<double>(M), bmean = rms ? 0.0 : sum_gw / static_cast<double>(M);
-        for (int64_t c = 0; c < g.Cg; ++c) {
-          // dx = rs * w * gy - rs * bmean - rs * rs * a * (x - mu), as gy * k1 + (x - mu) * k2 + k3
-          double wc = w ? static_cast<double>(w[p0 + c]) : 1.0;
-          T k1 = static_cast<T>(rs * wc), k2 = static_cast<T>(-rs * rs * a), k3 = static_cast<T>(-rs * bmean);
-          T m = static_cast<T>(mu), m_lo = static_cast<T>(mu - static_cast<double>(m));
-          for (int64_t i = 0, j = c * g.inner; i < g.inner; ++i, ++j)
-            dr[j] = gr[j] * k1 + ((xr[j] - m) - m_lo) * k2 + k3;
+      }
+      // dx = rs * w * gy + (x - mean) * k2 + k3 with k2 = -rs^3 mean(gw (x - mean)), k3 = -rs mean(gw)
+      const T rs_t = static_cast<T>(rs);
+      const T k2 = static_cast<T>(-rs * rs * rs * sum_gwxc / static_cast<double>(M));
+      const T k3 = static_cast<T>(rms ? 0.0 : -rs * sum_gw / static_cast<double>(M));
+      if (g.inner == 1) {
+        for (int64_t j = 0; j < M; ++j) dr[j] = gr[j] * (wr ? rs_t * wr[j] : rs_t) + m.centre(xr[j]) * k2 + k3;
+        continue;
+      }
+      for (int64_t c = 0; c < g.Cg; ++c) {
+        const T k1 = wr ? rs_t * wr[c] : rs_t;
+        for (int64_t i = 0, j = c * g.inner; i < g.inner; ++i, ++j) dr[j] = gr[j] * k1 + m.centre(xr[j]) * k2 + k3;
+      }
+    }
+  });
+}
+
+// dw = sum of gy * xhat and db = sum of gy over every element that uses the parameter.
+template <typename T>
+void norm_backward_params(const T* gy, const T* x, const double* mean, const double* rstd, T* dw, T* db,
+                          const NormGeom& g, bool rms) {
+  const int64_t M = g.M(), n_params = g.G * g.Cg, per_group = g.G > 0 ? g.rows / g.G : 0;
+  if (g.inner == 1 && g.G == 1) {
+    // one parameter per element: rows are summed elementwise in fixed chunks of rows (vectorised along
+    // the row, independent of the thread count), and the chunks are added in order
+    constexpr int64_t kChunk = 32;
+    int64_t chunks = (g.rows + kChunk - 1) / kChunk;
+    std::vector<double> part(static_cast<size_t>(chunks * 2 * M), 0.0);
+    parallel_for(chunks, 1, [&](int64_t c0, int64_t c1) {
+      std::vector<T> acc_w(M), acc_b(M);
+      for (int64_t ch = c0; ch < c1; ++ch) {
+        std::fill(acc_w.begin(), acc_w.end(), T(0));
+        std::fill(acc_b.begin(), acc_b.end(), T(0));
+        for (int64_t r = ch * kChunk; r < std::min(g.rows, (ch + 1) * kChunk); ++r) {
+          const T *xr = x + r * M, *gr = gy + r * M;
+          const SplitMean<T> m(rms ? 0.0 : mean[r]);
+          const T rs = static_cast<T>(rstd[r]);
+          for (int64_t j = 0; j < M; ++j) {
+            acc_w[j] += gr[j] * (m.centre(xr[j]) * rs);
+            acc_b[j] += gr[j];
+          }
+        }
+        double* pw = &part[ch * 2 * M];
+        for (int64_t j = 0; j < M; ++j) {
+          pw[j] = acc_w[j];
+          pw[M + j] = acc_b[j];
         }
       }
     });
+    for (int64_t j = 0; j < M; ++j) {  // M == n_params here (G == 1)
+      double sw = 0, sb = 0;
+      for (int64_t ch = 0; ch < chunks; ++ch) {
+        sw += part[ch * 2 * M + j];
+        sb += part[ch * 2 * M + M + j];
+      }
+      if (dw) dw[j] = static_cast<T>(sw);
+      if (db) db[j] = static_cast<T>(sb);
+    }
+    return;
   }
-  if (!dw && !db) return;
-  const int64_t n_params = g.G * g.Cg, per_group = g.G > 0 ? g.rows / g.G : 0;
   parallel_for(n_params, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, per_group * g.inner)),
                [&](int64_t k0, int64_t k1) {
     for (int64_t k = k0; k < k1; ++k) {
@@ -144,14 +244,14 @@ void norm_backward(const T* gy, const T* x, const T* w, const T* mean, const T* 
       double sw = 0, sb = 0;
       for (int64_t n = 0; n < per_group; ++n) {
         int64_t r = n * g.G + grp;
-        double mu = rms ? 0.0 : static_cast<double>(mean[r]), rs = rstd[r];
+        const SplitMean<T> m(rms ? 0.0 : mean[r]);
         const T *xr = x + r * M + c * g.inner, *gr = gy + r * M + c * g.inner;
-        double sg = 0, sgx = 0;
-        for (int64_t i = 0; i < g.inner; ++i) {
-          sg += gr[i];
-          sgx += static_cast<double>(gr[i]) * (static_cast<double>(xr[i]) - mu);
-        }
-        sw += sgx * rs;
+        double sg, sgx;
+        lane_sums<T>(g.inner, [&](int64_t i, T& a, T& b) {
+          a += gr[i];
+          b += gr[i] * m.centre(xr[i]);
+        }, sg, sgx);
+        sw += sgx * rstd[r];
         sb += sg;
       }
       if (dw) dw[k] = static_cast<T>(sw);
@@ -185,11 +285,11 @@ Tensor norm_impl(const Tensor& x, const std::optional<Tensor>& weight, const std
   Tensor w = param_data(weight, x, op, "weight"), b = param_data(bias, x, op, "bias");
   Tensor xc = contiguous(detach(x));
   Tensor y = empty(x->shape, x->dtype);
-  Tensor mean_t = empty({g.rows}, x->dtype), rstd_t = empty({g.rows}, x->dtype);
+  Tensor mean_t = empty({g.rows}, DType::Float64), rstd_t = empty({g.rows}, DType::Float64);
   dispatch_floating(x->dtype, op, [&](auto tag) {
     using T = decltype(tag);
     norm_forward<T>(xc->data<T>(), w ? w->data<T>() : nullptr, b ? b->data<T>() : nullptr, y->data<T>(),
-                    mean_t->data<T>(), rstd_t->data<T>(), g, eps, rms);
+                    mean_t->data<double>(), rstd_t->data<double>(), g, eps, rms);
   });
   Tensor wt = weight ? *weight : nullptr, bt = bias ? *bias : nullptr;
   record(node_name, {x, wt, bt}, {y}, [&] {
@@ -206,9 +306,11 @@ Tensor norm_impl(const Tensor& x, const std::optional<Tensor>& weight, const std
       Tensor db = want_db ? empty(*bias_shape, xs->dtype) : nullptr;
       dispatch_floating(xs->dtype, op, [&](auto tag) {
         using T = decltype(tag);
-        norm_backward<T>(gy->data<T>(), xk->data<T>(), wk ? wk->data<T>() : nullptr, mean_t->data<T>(),
-                         rstd_t->data<T>(), dx ? dx->data<T>() : nullptr, dw ? dw->data<T>() : nullptr,
-                         db ? db->data<T>() : nullptr, g, rms);
+        const double *mu = mean_t->data<double>(), *rs = rstd_t->data<double>();
+        if (dx) norm_backward_input<T>(gy->data<T>(), xk->data<T>(), wk ? wk->data<T>() : nullptr, mu, rs,
+                                       dx->data<T>(), g, rms);
+        if (dw || db) norm_backward_params<T>(gy->data<T>(), xk->data<T>(), mu, rs, dw ? dw->data<T>() : nullptr,
+                                              db ? db->data<T>() : nullptr, g, rms);
       });
       return {dx, dw, db};
     });
