@@ -128,6 +128,7 @@ namespace tg::bind { void bind_dlpack(py::module_& m); }  // cpp/bindings/dlpack
 namespace tg::bind { void bind_distributed(py::module_& m); }  // cpp/bindings/distributed.cpp
 
 void bind_parallel(py::module_& m);  // cpp/bindings/parallel.cpp
+void bind_nn_layers(py::module_& m);  // cpp/bindings/nn_layers.cpp
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "tinygrad_ext C++ core";
@@ -216,4 +217,5 @@ PYBIND11_MODULE(_C, m) {
   bind_dlpack(m);
   bind_distributed(m);
   bind_parallel(m);
+  bind_nn_layers(m);
 }

@@ -15,3 +15,6 @@ __all__ = ["Module", "RemovableHandle", "Sequential", "ModuleList", "ModuleDict"
            "LogSoftmax", "Softmin", "GELU", "ELU", "CELU", "SELU", "SiLU", "Softplus", "LogSigmoid", "Hardtanh",
            "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
            "BCEWithLogitsLoss"]
+from . import layers_all as _layers_all  # normalization, padding, resampling, dropout variants, lazy, containers
+from .layers_all import *  # noqa: F401,F403,E402
+__all__ += _layers_all.__all__
