@@ -197,4 +197,5 @@ PYBIND11_MODULE(_C, m) {
   bind_optim(m);
   bind_math(m);
   bind_simd(m);
+  bind_device(m);
 }

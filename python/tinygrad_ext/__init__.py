@@ -2,6 +2,7 @@
 from . import _C
 from ._C import Generator, Tensor, from_numpy, get_num_threads, set_num_threads
 from ._C import dtype
+from ._C import device, memory_format  # noqa: F401  (tg.device as torch.device)
 from . import _tensor  # noqa: F401  (adds the Python-side Tensor methods)
 from ._tensor import Size
 from ._creation import (arange, as_tensor, empty, empty_like, eye, full, full_like, initial_seed,
@@ -77,6 +78,12 @@ __version__ = "0.1.0"
 # Data loading (tg.utils.data as torch.utils.data; tg.datasets / tg.transforms as torchvision's).
 from . import utils, datasets, transforms  # noqa: E402
 from .serialization import SerializationError, load, save  # noqa: E402  (tg.save / tg.load)
+from . import cuda  # noqa: E402  (tg.cuda: no CUDA in this build)
+
+preserve_format = memory_format.preserve_format
+contiguous_format = memory_format.contiguous_format
+channels_last = memory_format.channels_last
+channels_last_3d = memory_format.channels_last_3d
 
 # Determinism: every CPU kernel splits its work into pieces whose size does not depend on the
 # thread count (elementwise ops per element, reductions in fixed-size chunks combined in order,

@@ -102,25 +102,6 @@ def _type(self, dtype=None):
     return self.to(dtype)
 
 
-def _new_tensor(self, data, dtype=None, requires_grad=False):
-    from ._creation import tensor
-    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-
-def _new_zeros(self, *size, dtype=None, requires_grad=False):
-    from ._creation import zeros
-    return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-
-def _new_ones(self, *size, dtype=None, requires_grad=False):
-    from ._creation import ones
-    return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-
-def _cpu(self):
-    return self
-
-
 _methods = {
     "__repr__": tensor_repr,
     "__str__": tensor_repr,
@@ -140,10 +121,6 @@ _methods = {
     "max": _max,
     "min": _min,
     "type": _type,
-    "new_tensor": _new_tensor,
-    "new_zeros": _new_zeros,
-    "new_ones": _new_ones,
-    "cpu": _cpu,
 }
 for _name, _fn in _methods.items():
     if _fn is not None:

@@ -117,6 +117,7 @@ Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, DType comput
 }
 
 void binary_kernel_into(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute) {
+  check_same_device(op_name(op), a, b, out);
   Tensor x = cast_for_kernel(a, compute), y = cast_for_kernel(b, compute);
   dispatch_dtype(compute, [&](auto z) {
     using T = decltype(z);
