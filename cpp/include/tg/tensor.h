@@ -15,7 +15,7 @@ namespace tg {
 using Shape = std::vector<int64_t>;
 
 // A block of 64-byte-aligned memory, or memory owned by someone else (numpy) kept alive by `owner`,
-// on `device` (always the CPU in this build: the CUDA backend of issue #16 adds device memory).
+// on `device` (the CPU for all memory this build allocates; CUDA memory comes with issue #16).
 struct Storage {
   Storage() = default;
   Storage(const Storage&) = delete;
