@@ -218,4 +218,5 @@ PYBIND11_MODULE(_C, m) {
   bind_distributed(m);
   bind_parallel(m);
   bind_nn_layers(m);
+  bind_device(m);
 }

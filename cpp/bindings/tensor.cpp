@@ -81,6 +81,8 @@ Tensor from_numpy(py::array arr) {
 
 // A numpy view of the tensor's memory; the array keeps the storage alive.
 py::array to_numpy(const Tensor& t) {
+  TG_CHECK(t->device().is_cpu(), TypeError, "can't convert ", t->device().str(),
+           " device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.");
   TG_CHECK(!t->requires_grad(), RuntimeError,
            "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
   std::vector<py::ssize_t> shape(t->shape.begin(), t->shape.end()), strides;
@@ -132,7 +134,6 @@ void bind_tensor(py::module_& m) {
       .def("is_contiguous", [](const Tensor& t) { return t->is_contiguous(); })
       .def("is_floating_point", [](const Tensor& t) { return is_floating(t->dtype); })
       .def_property_readonly("_version", [](const Tensor& t) { return t->version->value.load(); })
-      .def_property_readonly("device", [](const Tensor&) { return py::str("cpu"); })
       .def_property_readonly("_base", [](const Tensor& t) -> Tensor { return t->is_view() ? t->autograd->view->base : nullptr; })
       .def("_is_view", [](const Tensor& t) { return t->is_view(); })
       .def_property_readonly("is_leaf", [](const Tensor& t) { return t->is_leaf(); })

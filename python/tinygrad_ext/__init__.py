@@ -3,6 +3,7 @@ from ._openmp import load_compiled_module as _load_compiled_module
 _C = _load_compiled_module()  # with the OpenMP wait policy of _openmp.py
 from ._C import Generator, Tensor, from_numpy, get_num_threads, set_num_threads
 from ._C import dtype
+from ._C import device, memory_format  # noqa: F401  (tg.device as torch.device)
 from . import _tensor  # noqa: F401  (adds the Python-side Tensor methods)
 from ._tensor import Size
 from ._creation import (arange, as_tensor, empty, empty_like, eye, full, full_like, initial_seed,
@@ -87,6 +88,12 @@ __version__ = "0.1.0"
 from . import utils, datasets, transforms  # noqa: E402
 from .serialization import SerializationError, load, save  # noqa: E402  (tg.save / tg.load)
 from ._dlpack import from_dlpack  # noqa: E402  (DLPack and the numpy array protocol)
+from . import cuda  # noqa: E402  (tg.cuda: no CUDA in this build)
+
+preserve_format = memory_format.preserve_format
+contiguous_format = memory_format.contiguous_format
+channels_last = memory_format.channels_last
+channels_last_3d = memory_format.channels_last_3d
 
 # Determinism: every CPU kernel splits its work into pieces whose size does not depend on the
 # thread count (elementwise ops per element, reductions in fixed-size chunks combined in order,

@@ -118,25 +118,6 @@ def _converter(dtype):
     return convert
 
 
-def _new_tensor(self, data, dtype=None, requires_grad=False):
-    from ._creation import tensor
-    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-
-def _new_zeros(self, *size, dtype=None, requires_grad=False):
-    from ._creation import zeros
-    return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-
-def _new_ones(self, *size, dtype=None, requires_grad=False):
-    from ._creation import ones
-    return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-
-def _cpu(self):
-    return self
-
-
 _methods = {
     "__repr__": tensor_repr,
     "__str__": tensor_repr,
@@ -155,10 +136,6 @@ _methods = {
     "max": _max,
     "min": _min,
     "type": _type,
-    "new_tensor": _new_tensor,
-    "new_zeros": _new_zeros,
-    "new_ones": _new_ones,
-    "cpu": _cpu,
     "byte": _converter(_C.dtype.uint8),
     "char": _converter(_C.dtype.int8),
     "short": _converter(_C.dtype.int16),

@@ -280,8 +280,9 @@ def _reject_constant(name):
 
 
 class _Decoder:
-    def __init__(self, data):
+    def __init__(self, data, relocate):
         self.data = data
+        self.relocate = relocate  # tensor -> tensor: where map_location puts each loaded tensor
 
     def fail(self, path, msg):
         raise SerializationError(f"tg.load: malformed header at {path}: {msg}")
@@ -340,7 +341,7 @@ class _Decoder:
             self.fail(path, f"bad requires_grad {requires_grad!r} for a {name} tensor")
         if type(parameter) is not bool:
             self.fail(path, f"bad parameter flag {parameter!r}")
-        t = self._build(name, shape, self.data[offset:offset + nbytes])
+        t = self.relocate(self._build(name, shape, self.data[offset:offset + nbytes]))
         if parameter:
             from .nn.parameter import Parameter
             return Parameter(t, requires_grad)
@@ -367,7 +368,7 @@ def _tg_dtype(name):
     return getattr(dtype, name)
 
 
-def _load_any(f):
+def _load_any(f, relocate):
     """Dispatches on the first bytes: tg's magic, a zip (torch.save) or torch's legacy pickle."""
     if f.seekable():
         here = f.tell()
@@ -375,9 +376,25 @@ def _load_any(f):
         f.seek(here)
         if head.startswith(b"PK\x03\x04") or head.startswith(_legacy_prefix()):
             from ._torch_format import load_torch
-            return load_torch(f, head, _remaining(f))
+            return _relocate_all(load_torch(f, head, _remaining(f)), relocate)
     root, data = _read(f)
-    return _Decoder(data).decode(root, "<root>")
+    return _Decoder(data, relocate).decode(root, "<root>")
+
+
+def _relocate_all(obj, relocate):
+    """obj with relocate applied to every tensor inside its dicts, lists and tuples."""
+    if isinstance(obj, Tensor):
+        return relocate(obj)
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            obj[k] = _relocate_all(v, relocate)
+        return obj
+    if isinstance(obj, list):
+        obj[:] = [_relocate_all(v, relocate) for v in obj]
+        return obj
+    if isinstance(obj, tuple) and not hasattr(obj, "_fields"):
+        return type(obj)(_relocate_all(v, relocate) for v in obj)
+    return obj
 
 
 def _legacy_prefix():
@@ -385,20 +402,47 @@ def _legacy_prefix():
     return LEGACY_PREFIX
 
 
+_SAVED_LOCATION = "cpu"  # tg.save writes host memory: every tensor was saved from the CPU
+
+
+def _relocation(map_location):
+    """torch's map_location forms as a function of the loaded (CPU) tensor: None keeps it; a
+    device or its string moves every tensor there; a dict maps a saved location ('cpu') to a
+    device; a callable gets (tensor, 'cpu') and returns a tensor, or None to keep it."""
+    from ._C import device
+    if map_location is None:
+        return lambda t: t
+    if isinstance(map_location, dict):
+        map_location = map_location.get(_SAVED_LOCATION)
+        return _relocation(None if map_location is None else device(map_location))
+    if isinstance(map_location, (str, device)):
+        target = device(map_location)
+        return lambda t: t.to(target)
+    if callable(map_location):
+        def call(t):
+            moved = map_location(t, _SAVED_LOCATION)
+            if moved is not None and not isinstance(moved, Tensor):
+                raise TypeError(f"tg.load: map_location must return a tensor or None, got "
+                                f"{type(moved).__name__}")
+            return t if moved is None else moved
+        return call
+    raise TypeError(f"tg.load: map_location must be None, a str, a tg.device, a dict or a callable, "
+                    f"got {type(map_location).__name__}")
+
+
 def load(f, map_location=None, *, weights_only=True):
     """Loads an object written by tg.save (either format) or by torch.save from f (a path or a
     readable binary file object).  Nothing in the file is ever executed: torch checkpoints go
     through a restricted unpickler that refuses every global but tensors and containers.
-    map_location may be None or 'cpu' (tensors always live on the CPU); weights_only is
-    accepted for torch compatibility and is always in effect."""
-    if map_location not in (None, "cpu"):
-        raise ValueError(f"tg.load: map_location must be None or 'cpu', got {map_location!r}")
+    map_location takes torch's forms (see _relocation); weights_only is accepted for torch
+    compatibility and is always in effect."""
+    relocate = _relocation(map_location)
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as fh:
-            return _load_any(fh)
+            return _load_any(fh, relocate)
     if not hasattr(f, "read"):
         raise TypeError(f"tg.load: f must be a path or a binary file object, got "
                         f"{type(f).__name__}")
     if isinstance(f, io.TextIOBase):
         raise TypeError("tg.load: f must be opened in binary mode ('rb'), not text mode")
-    return _load_any(f)
+    return _load_any(f, relocate)

@@ -112,6 +112,7 @@ Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, DType comput
 }
 
 void binary_kernel_into(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute) {
+  check_same_device(op_name(op), a, b, out);
   if (!is_compute_dtype(compute)) {
     // as torch: operands are converted to the common dtype first, then e.g. int32 computes in
     // int64 and float16 in float32, and the result is rounded once on store

@@ -155,6 +155,7 @@ bool equal(const Tensor& a, const Tensor& b) {
 
 // ---- small linear algebra: shape checks, then matmul (whose backward is in matmul.cpp) ----
 Tensor bmm(const Tensor& a, const Tensor& b) {
+  check_same_device("bmm", a, b);
   TG_CHECK(a->dim() == 3, RuntimeError, "bmm: batch1 must be a 3D tensor, got shape ", shape_str(a->shape));
   TG_CHECK(b->dim() == 3, RuntimeError, "bmm: batch2 must be a 3D tensor, got shape ", shape_str(b->shape));
   TG_CHECK(a->shape[0] == b->shape[0], RuntimeError, "bmm: batch1 and batch2 must have the same batch size, got ",
@@ -165,6 +166,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
 }
 
 Tensor mv(const Tensor& m, const Tensor& v) {
+  check_same_device("mv", m, v);
   TG_CHECK(m->dim() == 2 && v->dim() == 1, RuntimeError, "mv: vector + matrix @ vector expected, got ",
            m->dim(), "D and ", v->dim(), "D (shapes ", shape_str(m->shape), " and ", shape_str(v->shape), ")");
   TG_CHECK(m->shape[1] == v->shape[0], RuntimeError, "mv: size mismatch, got input (", m->shape[0], "x",
@@ -173,6 +175,7 @@ Tensor mv(const Tensor& m, const Tensor& v) {
 }
 
 Tensor dot(const Tensor& a, const Tensor& b) {
+  check_same_device("dot", a, b);
   TG_CHECK(a->dim() == 1 && b->dim() == 1, RuntimeError, "dot: 1D tensors expected, but got ", a->dim(), "D and ",
            b->dim(), "D tensors");
   TG_CHECK(a->dtype == b->dtype, RuntimeError, "dot: expected both vectors to have same dtype, but found ",
@@ -184,6 +187,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
 }
 
 Tensor outer(const Tensor& a, const Tensor& b) {
+  check_same_device("outer", a, b);
   TG_CHECK(a->dim() == 1 && b->dim() == 1, RuntimeError, "outer: expected 1D tensors, got ", a->dim(), "D and ",
            b->dim(), "D (shapes ", shape_str(a->shape), " and ", shape_str(b->shape), ")");
   return mul(unsqueeze(a, 1), unsqueeze(b, 0));

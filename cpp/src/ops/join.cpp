@@ -67,6 +67,7 @@ Tensor triangle(const Tensor& x, const char* op, Keep keep) {
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   TG_CHECK(!tensors.empty(), ValueError, "cat(): expected a non-empty list of Tensors");
+  check_same_device("cat", tensors);
   const Tensor* ref = nullptr;
   DType dt = tensors[0]->dtype;
   for (size_t i = 0; i < tensors.size(); ++i) {
@@ -122,6 +123,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
 
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
   TG_CHECK(!tensors.empty(), ValueError, "stack(): expected a non-empty list of Tensors");
+  check_same_device("stack", tensors);
   int64_t d = wrap_dim(dim, tensors[0]->dim() + 1, "stack");
   std::vector<Tensor> parts;
   for (size_t i = 0; i < tensors.size(); ++i) {

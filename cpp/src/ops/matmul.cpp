@@ -125,6 +125,7 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b, const char* name) {
 }  // namespace
 
 Tensor mm(const Tensor& a, const Tensor& b) {
+  check_same_device("mm", a, b);
   TG_CHECK(a->dim() == 2, RuntimeError, "mm: self must be a matrix, got ", a->dim(), "-D tensor of shape ",
            shape_str(a->shape));
   TG_CHECK(b->dim() == 2, RuntimeError, "mm: mat2 must be a matrix, got ", b->dim(), "-D tensor of shape ",
@@ -133,6 +134,7 @@ Tensor mm(const Tensor& a, const Tensor& b) {
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
+  check_same_device("matmul", a, b);
   int64_t na = a->dim(), nb = b->dim();
   TG_CHECK(na > 0 && nb > 0, RuntimeError, "both arguments to matmul need to be at least 1D, but they are ",
            na, "D and ", nb, "D");
@@ -152,6 +154,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 // GEMM accumulates into it (C = alpha A B + beta C). beta == 0 ignores the input, NaN included.
 // Backward: d input = beta G (summed to input's shape), d mat1 = alpha G mat2^T, d mat2 = alpha mat1^T G.
 Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, Scalar beta, Scalar alpha) {
+  check_same_device("addmm", input, m1, m2);
   TG_CHECK(m1->dim() == 2, RuntimeError, "addmm: mat1 must be a matrix, got ", m1->dim(), "-D tensor");
   TG_CHECK(m2->dim() == 2, RuntimeError, "addmm: mat2 must be a matrix, got ", m2->dim(), "-D tensor");
   int64_t M = m1->shape[0], K = m1->shape[1], N = m2->shape[1];

@@ -5,6 +5,7 @@
 namespace tg {
 
 Tensor where(const Tensor& cond, const Tensor& x, const Tensor& y) {
+  check_same_device("where", cond, x, y);
   TG_CHECK(cond->dtype == DType::Bool, RuntimeError, "where expected condition to be a boolean tensor, but got a tensor with dtype ",
            dtype_name(cond->dtype));
   Shape shape = broadcast_shapes(broadcast_shapes(cond->shape, x->shape, "where"), y->shape, "where");
