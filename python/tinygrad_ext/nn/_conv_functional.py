@@ -1,6 +1,7 @@
 """nn.functional's CNN ops: convolution, transposed convolution, pooling, batch_norm (C++ in _C._conv)."""
 import math
 import numbers
+import warnings
 
 import tinygrad_ext as tg
 from .._C import Tensor
@@ -54,6 +55,8 @@ def _same_padding(input, weight, dilation, nsp):
         pad.append(total // 2)
         extra.append(total - 2 * (total // 2))
     if any(extra):
+        warnings.warn("Using padding='same' with even kernel lengths and odd dilation may require a zero-padded "
+                      "copy of the input be created", UserWarning, stacklevel=4)
         right = []
         for e in reversed(extra):
             right += [0, e]
