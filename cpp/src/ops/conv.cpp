@@ -62,22 +62,23 @@ std::pair<int64_t, int64_t> valid_range(int64_t off, int64_t s, int64_t n, int64
   return {lo, hi};
 }
 
-// Walks the column matrix row by row (channel, kernel offset) and, within a row, over the
-// output rows (od, oh); f(column_row, big_row, lo, hi, iw0, sw) handles one output row, where
-// big_row[iw0 + ow * sw] meets column ow for ow in [lo, hi) and the rest is padding (big_row is
-// null when the whole row is padding).
+// Walks the column matrix row by row (channel, kernel offset; rows `ld` apart) and, within a
+// row, over the output rows (od, oh); f(column_row, big_row, lo, hi, iw0, sw) handles one output
+// row, where big_row[iw0 + ow * sw] meets column ow for ow in [lo, hi) and the rest is padding
+// (big_row is null when the whole row is padding).
 template <typename ColT, typename BigT, typename F>
-void for_each_column_row(const ConvGeom& g, ColT* cols, BigT* big, F&& f) {
+void for_each_column_row(const ConvGeom& g, ColT* cols, int64_t ld, BigT* big, F&& f) {
   const int64_t OD = g.small[0], OH = g.small[1], OW = g.small[2];
   const int64_t BD = g.big[0], BH = g.big[1], BW = g.big[2];
-  ColT* row = cols;
+  int64_t r = 0;
   for (int64_t c = 0; c < g.Cb; ++c) {
     BigT* plane = big + c * g.big_vol();
     for (int64_t kd = 0; kd < g.k[0]; ++kd)
       for (int64_t kh = 0; kh < g.k[1]; ++kh)
-        for (int64_t kw = 0; kw < g.k[2]; ++kw) {
+        for (int64_t kw = 0; kw < g.k[2]; ++kw, ++r) {
           const int64_t iw0 = kw * g.d[2] - g.p[2];
           auto [lo, hi] = valid_range(iw0, g.s[2], BW, OW);
+          ColT* row = cols + r * ld;
           for (int64_t od = 0; od < OD; ++od) {
             const int64_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
             for (int64_t oh = 0; oh < OH; ++oh, row += OW) {
@@ -91,9 +92,9 @@ void for_each_column_row(const ConvGeom& g, ColT* cols, BigT* big, F&& f) {
 }
 
 template <typename T>
-void im2col(const ConvGeom& g, const T* big, T* cols) {
+void im2col(const ConvGeom& g, const T* big, T* cols, int64_t ld) {
   const int64_t OW = g.small[2];
-  for_each_column_row(g, cols, big, [OW](T* dst, const T* src, int64_t lo, int64_t hi, int64_t iw0, int64_t sw) {
+  for_each_column_row(g, cols, ld, big, [OW](T* dst, const T* src, int64_t lo, int64_t hi, int64_t iw0, int64_t sw) {
     if (!src) {
       std::fill(dst, dst + OW, T(0));
       return;
@@ -110,108 +111,163 @@ void im2col(const ConvGeom& g, const T* big, T* cols) {
 
 // big += the columns scattered back (big must be zeroed by the caller).
 template <typename T>
-void col2im(const ConvGeom& g, const T* cols, T* big) {
-  for_each_column_row(g, cols, big, [](const T* src, T* dst, int64_t lo, int64_t hi, int64_t iw0, int64_t sw) {
+void col2im(const ConvGeom& g, const T* cols, int64_t ld, T* big) {
+  for_each_column_row(g, cols, ld, big, [](const T* src, T* dst, int64_t lo, int64_t hi, int64_t iw0, int64_t sw) {
     if (!dst) return;
     dst += iw0;
     for (int64_t ow = lo; ow < hi; ++ow) dst[ow * sw] += src[ow];
   });
 }
 
-// Runs f(n0, n1) over the batch: in parallel when each thread gets a sample, else in one call
-// (the GEMMs inside then use the threads).
-template <typename F>
-void over_samples(int64_t N, const F& f) {
-  if (N >= 2 && N >= get_num_threads()) {
-    parallel_for(N, 1, f);
-  } else if (N > 0) {
-    f(0, N);
+// Small images are convolved a chunk of samples at a time: their columns side by side make one
+// GEMM with about kChunkColumns columns instead of many tiny ones. The chunks depend only on the
+// shapes, never on the thread count.
+constexpr int64_t kChunkColumns = 2048;
+
+// Per-thread buffers and the operand layouts of one chunk (samples [n0, n0 + nb), one group).
+template <typename T>
+struct Chunk {
+  const ConvGeom& g;
+  int64_t B, count;  // samples per chunk, number of chunks
+  bool direct;       // 1x1 kernel and one sample per chunk: the image is the column matrix
+  std::vector<T> cols, tmp;
+
+  explicit Chunk(const ConvGeom& geom) : g(geom) {
+    const int64_t L = std::max<int64_t>(g.small_vol(), 1);
+    B = std::clamp<int64_t>((kChunkColumns + L - 1) / L, 1, std::max<int64_t>(g.N, 1));
+    count = (g.N + B - 1) / B;
+    direct = B == 1 && g.pointwise();
+    if (!direct) cols.resize(static_cast<size_t>(g.rows() * B * g.small_vol()));
+    if (B > 1) tmp.resize(static_cast<size_t>(g.Cs * B * g.small_vol()));
+  }
+  int64_t first(int64_t chunk) const { return chunk * B; }
+  int64_t size(int64_t chunk) const { return std::min(B, g.N - chunk * B); }
+  const T* big_plane(const T* big, int64_t n, int64_t grp) const { return big + (n * g.G + grp) * g.Cb * g.big_vol(); }
+  T* small_plane(T* small, int64_t n, int64_t grp) const { return small + (n * g.G + grp) * g.Cs * g.small_vol(); }
+
+  // The column matrix (rows x nb * L, leading dim returned) of the chunk's images.
+  std::pair<const T*, int64_t> columns(const T* big, int64_t n0, int64_t nb, int64_t grp) {
+    const int64_t L = g.small_vol();
+    if (direct) return {big_plane(big, n0, grp), L};
+    for (int64_t b = 0; b < nb; ++b) im2col(g, big_plane(big, n0 + b, grp), cols.data() + b * L, nb * L);
+    return {cols.data(), nb * L};
+  }
+  // The chunk's small-side planes as one Cs x nb * L matrix (gathered when nb > 1).
+  std::pair<const T*, int64_t> small_matrix(const T* small, int64_t n0, int64_t nb, int64_t grp) {
+    const int64_t L = g.small_vol();
+    if (nb == 1) return {small_plane(const_cast<T*>(small), n0, grp), L};
+    for (int64_t b = 0; b < nb; ++b)
+      for (int64_t c = 0; c < g.Cs; ++c)
+        std::memcpy(tmp.data() + c * nb * L + b * L, small_plane(const_cast<T*>(small), n0 + b, grp) + c * L,
+                    static_cast<size_t>(L) * sizeof(T));
+    return {tmp.data(), nb * L};
+  }
+};
+
+// Runs f(chunk_state, c0, c1) over the chunks: in parallel when every thread gets a chunk, else
+// in one call (the GEMMs inside then use the threads).
+template <typename T, typename F>
+void over_chunks(const ConvGeom& g, const F& f) {
+  const int64_t count = Chunk<T>(g).count;
+  if (count >= 2 && count >= get_num_threads()) {
+    parallel_for(count, 1, [&](int64_t c0, int64_t c1) {
+      Chunk<T> ch(g);
+      f(ch, c0, c1);
+    });
+  } else if (count > 0) {
+    Chunk<T> ch(g);
+    f(ch, 0, count);
   }
 }
 
 template <typename T>
 void forward_kernel(const ConvGeom& g, const T* big, const T* w, const T* bias, T* small) {
-  const int64_t R = g.rows(), L = g.small_vol(), BV = g.big_vol();
-  const bool direct = g.pointwise();
-  over_samples(g.N, [&](int64_t n0, int64_t n1) {
-    std::vector<T> cols(direct ? 0 : static_cast<size_t>(R * L));
-    for (int64_t n = n0; n < n1; ++n)
+  const int64_t R = g.rows(), L = g.small_vol();
+  over_chunks<T>(g, [&](Chunk<T>& ch, int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t n0 = ch.first(c), nb = ch.size(c);
       for (int64_t grp = 0; grp < g.G; ++grp) {
-        const T* x = big + (n * g.G + grp) * g.Cb * BV;
-        if (!direct) im2col(g, x, cols.data());
-        T* y = small + (n * g.G + grp) * g.Cs * L;
-        kernels::gemm(false, false, g.Cs, L, R, T(1), w + grp * g.Cs * R, R, direct ? x : cols.data(), L,
-                      T(0), y, L);
-        if (bias)
+        auto [cols, ld] = ch.columns(big, n0, nb, grp);
+        T* out = nb == 1 ? ch.small_plane(small, n0, grp) : ch.tmp.data();
+        kernels::gemm(false, false, g.Cs, nb * L, R, T(1), w + grp * g.Cs * R, R, cols, ld, T(0), out, nb * L);
+        for (int64_t b = 0; b < nb; ++b)
           for (int64_t o = 0; o < g.Cs; ++o) {
-            const T b = bias[grp * g.Cs + o];
-            T* yr = y + o * L;
-            for (int64_t i = 0; i < L; ++i) yr[i] += b;
+            T* dst = ch.small_plane(small, n0 + b, grp) + o * L;
+            const T* src = out + o * nb * L + b * L;
+            const T add = bias ? bias[grp * g.Cs + o] : T(0);
+            if (nb == 1 && !bias) continue;
+            for (int64_t i = 0; i < L; ++i) dst[i] = src[i] + add;
           }
       }
+    }
   });
 }
 
 template <typename T>
 void transpose_kernel(const ConvGeom& g, const T* small, const T* w, const T* bias, T* big) {
   const int64_t R = g.rows(), L = g.small_vol(), BV = g.big_vol();
-  const bool direct = g.pointwise();
-  over_samples(g.N, [&](int64_t n0, int64_t n1) {
-    std::vector<T> cols(direct ? 0 : static_cast<size_t>(R * L));
-    for (int64_t n = n0; n < n1; ++n)
+  over_chunks<T>(g, [&](Chunk<T>& ch, int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t n0 = ch.first(c), nb = ch.size(c);
       for (int64_t grp = 0; grp < g.G; ++grp) {
-        T* x = big + (n * g.G + grp) * g.Cb * BV;
-        const T* y = small + (n * g.G + grp) * g.Cs * L;
-        T* dst = direct ? x : cols.data();
-        kernels::gemm(true, false, R, L, g.Cs, T(1), w + grp * g.Cs * R, R, y, L, T(0), dst, L);
-        if (!direct) {
-          std::fill(x, x + g.Cb * BV, T(0));
-          col2im(g, cols.data(), x);
-        }
-        if (bias)
-          for (int64_t c = 0; c < g.Cb; ++c) {
-            const T b = bias[grp * g.Cb + c];
-            T* xr = x + c * BV;
-            for (int64_t i = 0; i < BV; ++i) xr[i] += b;
+        auto [y, ldy] = ch.small_matrix(small, n0, nb, grp);
+        T* first_plane = const_cast<T*>(ch.big_plane(big, n0, grp));
+        T* dst = ch.direct ? first_plane : ch.cols.data();
+        kernels::gemm(true, false, R, nb * L, g.Cs, T(1), w + grp * g.Cs * R, R, y, ldy, T(0), dst, nb * L);
+        for (int64_t b = 0; b < nb; ++b) {
+          T* x = const_cast<T*>(ch.big_plane(big, n0 + b, grp));
+          if (!ch.direct) {
+            std::fill(x, x + g.Cb * BV, T(0));
+            col2im(g, ch.cols.data() + b * L, nb * L, x);
           }
+          if (bias)
+            for (int64_t i = 0; i < g.Cb; ++i) {
+              const T add = bias[grp * g.Cb + i];
+              T* xr = x + i * BV;
+              for (int64_t j = 0; j < BV; ++j) xr[j] += add;
+            }
+        }
       }
+    }
   });
 }
 
-// dW = sum_n small[n] @ cols(big[n])^T. The batch is cut into a number of pieces that depends only
-// on the batch size and the weight size (never on the thread count); each piece sums its samples
-// in order and the pieces are added in order, so the result is the same on any number of threads.
+// dW = sum over chunks of small[chunk] @ cols(big[chunk])^T. The chunks are grouped into a number
+// of pieces that depends only on the shapes; each piece sums its chunks in order and the pieces
+// are added in order, so the result is the same on any number of threads.
 template <typename T>
 void weight_kernel(const ConvGeom& g, const T* big, const T* small, T* dw) {
-  const int64_t R = g.rows(), L = g.small_vol(), BV = g.big_vol();
+  const int64_t R = g.rows(), L = g.small_vol();
   const int64_t wn = g.G * g.Cs * R;
-  const bool direct = g.pointwise();
-  if (g.N == 0) {
+  const int64_t count = Chunk<T>(g).count;
+  if (count == 0) {
     std::fill(dw, dw + wn, T(0));
     return;
   }
-  const int64_t pieces = std::clamp<int64_t>(std::min<int64_t>(g.N, (int64_t(1) << 22) / std::max<int64_t>(wn, 1)),
+  const int64_t pieces = std::clamp<int64_t>(std::min<int64_t>(count, (int64_t(1) << 22) / std::max<int64_t>(wn, 1)),
                                              1, 16);
   std::vector<T> partial(static_cast<size_t>((pieces - 1) * wn));
-  auto run_piece = [&](int64_t piece, std::vector<T>& cols) {
+  auto run_piece = [&](Chunk<T>& ch, int64_t piece) {
     T* out = piece == 0 ? dw : partial.data() + (piece - 1) * wn;
-    const int64_t n0 = piece * g.N / pieces, n1 = (piece + 1) * g.N / pieces;
-    for (int64_t n = n0; n < n1; ++n)
+    const int64_t c0 = piece * count / pieces, c1 = (piece + 1) * count / pieces;
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t n0 = ch.first(c), nb = ch.size(c);
       for (int64_t grp = 0; grp < g.G; ++grp) {
-        const T* x = big + (n * g.G + grp) * g.Cb * BV;
-        if (!direct) im2col(g, x, cols.data());
-        kernels::gemm(false, true, g.Cs, R, L, T(1), small + (n * g.G + grp) * g.Cs * L, L,
-                      direct ? x : cols.data(), L, n == n0 ? T(0) : T(1), out + grp * g.Cs * R, R);
+        auto [cols, ldc] = ch.columns(big, n0, nb, grp);
+        auto [y, ldy] = ch.small_matrix(small, n0, nb, grp);
+        kernels::gemm(false, true, g.Cs, R, nb * L, T(1), y, ldy, cols, ldc, c == c0 ? T(0) : T(1),
+                      out + grp * g.Cs * R, R);
       }
+    }
   };
   if (pieces == 1) {
-    std::vector<T> cols(direct ? 0 : static_cast<size_t>(R * L));
-    run_piece(0, cols);
+    Chunk<T> ch(g);
+    run_piece(ch, 0);
     return;
   }
   parallel_for(pieces, 1, [&](int64_t p0, int64_t p1) {
-    std::vector<T> cols(direct ? 0 : static_cast<size_t>(R * L));
-    for (int64_t piece = p0; piece < p1; ++piece) run_piece(piece, cols);
+    Chunk<T> ch(g);
+    for (int64_t piece = p0; piece < p1; ++piece) run_piece(ch, piece);
   });
   for (int64_t piece = 1; piece < pieces; ++piece) {
     const T* src = partial.data() + (piece - 1) * wn;
