@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 import tinygrad_ext as tg  # noqa: E402
+from bench_conv import bench_conv  # noqa: E402  (CNN rows)
 
 
 def timeit(fn, repeat, warmup=2):
@@ -239,6 +240,7 @@ def main():
     bench_reduce(1024 if q else 4096, repeat, bandwidth)
     bench_overhead(repeat)
     bench_training(6000 if q else 60000, repeat)
+    bench_conv(pair, row, repeat, q)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"limits": limits, "rows": ROWS}, f, indent=1)
