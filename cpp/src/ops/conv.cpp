@@ -130,7 +130,7 @@ struct Chunk {
   const ConvGeom& g;
   int64_t B, count;  // samples per chunk, number of chunks
   bool direct;       // 1x1 kernel and one sample per chunk: the image is the column matrix
-  std::vector<T> cols, tmp;
+  std::vector<T> cols, tmp, cols_t;  // cols_t: the transposed columns (weight gradient only)
 
   explicit Chunk(const ConvGeom& geom) : g(geom) {
     const int64_t L = std::max<int64_t>(g.small_vol(), 1);
@@ -232,9 +232,23 @@ void transpose_kernel(const ConvGeom& g, const T* small, const T* w, const T* bi
   });
 }
 
-// dW = sum over chunks of small[chunk] @ cols(big[chunk])^T. The chunks are grouped into a number
-// of pieces that depends only on the shapes; each piece sums its chunks in order and the pieces
-// are added in order, so the result is the same on any number of threads.
+// dst (cols x rows, row-major) = src^T, src being rows x cols with leading dim lds; in tiles.
+template <typename T>
+void transpose_into(const T* src, int64_t rows, int64_t cols, int64_t lds, T* dst) {
+  constexpr int64_t kTile = 16;
+  for (int64_t i0 = 0; i0 < rows; i0 += kTile)
+    for (int64_t j0 = 0; j0 < cols; j0 += kTile) {
+      const int64_t i1 = std::min(i0 + kTile, rows), j1 = std::min(j0 + kTile, cols);
+      for (int64_t i = i0; i < i1; ++i)
+        for (int64_t j = j0; j < j1; ++j) dst[j * rows + i] = src[i * lds + j];
+    }
+}
+
+// dW = sum over chunks of small[chunk] @ cols(big[chunk])^T. The columns are transposed first:
+// the GEMM packs a row-major right operand several times faster than a transposed one, which
+// more than pays for the copy. The chunks are grouped into a number of pieces that depends only
+// on the shapes; each piece sums its chunks in order and the pieces are added in order, so the
+// result is the same on any number of threads.
 template <typename T>
 void weight_kernel(const ConvGeom& g, const T* big, const T* small, T* dw) {
   const int64_t R = g.rows(), L = g.small_vol();
@@ -255,7 +269,9 @@ void weight_kernel(const ConvGeom& g, const T* big, const T* small, T* dw) {
       for (int64_t grp = 0; grp < g.G; ++grp) {
         auto [cols, ldc] = ch.columns(big, n0, nb, grp);
         auto [y, ldy] = ch.small_matrix(small, n0, nb, grp);
-        kernels::gemm(false, true, g.Cs, R, nb * L, T(1), y, ldy, cols, ldc, c == c0 ? T(0) : T(1),
+        ch.cols_t.resize(static_cast<size_t>(R * nb * L));
+        transpose_into(cols, R, nb * L, ldc, ch.cols_t.data());
+        kernels::gemm(false, false, g.Cs, R, nb * L, T(1), y, ldy, ch.cols_t.data(), R, c == c0 ? T(0) : T(1),
                       out + grp * g.Cs * R, R);
       }
     }
