@@ -246,3 +246,18 @@ def test_weight_gradient_is_independent_of_thread_count():
         grads.append(w.grad.numpy().copy())
     tg.set_num_threads(n)
     assert np.array_equal(grads[0], grads[1])
+
+
+def test_channels_last_is_accepted():
+    """memory_format=tg.channels_last is taken where torch takes it; tg computes in NCHW (same values)."""
+    torch.manual_seed(0)
+    tm = torch.nn.Conv2d(3, 4, 3, padding=1).to(memory_format=torch.channels_last)
+    m = nn.Conv2d(3, 4, 3, padding=1).to(memory_format=tg.channels_last)
+    m.load_state_dict({k: tg.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
+    x = torch.randn(2, 3, 6, 5)
+    y = m(to_tg(x).contiguous(memory_format=tg.channels_last).to(memory_format=tg.channels_last))
+    assert_close(y, tm(x.contiguous(memory_format=torch.channels_last)), 1e-5, 1e-5)
+    assert repr(tg.channels_last) == "tinygrad_ext.channels_last"
+    assert to_tg(x).to(tg.float64).dtype == tg.float64
+    with pytest.raises(TypeError, match="memory_format"):
+        to_tg(x).contiguous(memory_format="channels_last")

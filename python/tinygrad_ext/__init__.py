@@ -72,6 +72,8 @@ from . import nn  # noqa: E402  (tg.nn, after the Tensor surface is complete)
 from .nn import summary  # noqa: E402
 from .nn._conv_functional import TORCH_EXPORTS as _conv_exports  # noqa: E402
 globals().update(_conv_exports)  # tg.conv2d, tg.max_pool2d, tg.batch_norm, ...
+from ._memory_format import (channels_last, channels_last_3d, contiguous_format, memory_format,  # noqa: E402,F401
+                             preserve_format)
 from . import optim  # noqa: E402  (tg.optim, tg.optim.lr_scheduler)
 
 __version__ = "0.1.0"
