@@ -80,6 +80,9 @@ def detach(input):
 
 from . import nn  # noqa: E402  (tg.nn, after the Tensor surface is complete)
 from .nn import summary  # noqa: E402
+from .nn._conv_functional import TORCH_EXPORTS as _conv_exports  # noqa: E402
+globals().update(_conv_exports)  # tg.conv2d, tg.max_pool2d, tg.batch_norm, ...
+from . import _memory_format  # noqa: E402,F401  (Tensor.contiguous(memory_format=...))
 from . import optim  # noqa: E402  (tg.optim, tg.optim.lr_scheduler)
 
 __version__ = "0.1.0"
