@@ -171,7 +171,10 @@ def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, requires_gr
 
 def manual_seed(seed):
     """Seeds the default generator, making random ops reproducible."""
-    return _C.default_generator().manual_seed(int(seed))
+    seed = int(seed)
+    if not -(1 << 63) <= seed < (1 << 64):
+        raise ValueError("Overflow when unpacking long long")
+    return _C.default_generator().manual_seed(seed & ((1 << 64) - 1))  # negative seeds wrap, as torch
 
 
 def initial_seed():

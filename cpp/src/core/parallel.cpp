@@ -1,5 +1,6 @@
 // Process-wide thread count for the CPU kernels.
 #include "tg/parallel.h"
+#include "tg/error.h"
 #include <thread>
 
 namespace tg {
@@ -17,5 +18,8 @@ int& thread_setting() {
 }  // namespace
 
 int get_num_threads() { return thread_setting(); }
-void set_num_threads(int n) { thread_setting() = n < 1 ? 1 : n; }
+void set_num_threads(int n) {
+  TG_CHECK(n > 0, RuntimeError, "set_num_threads expects a positive integer");
+  thread_setting() = n;
+}
 }  // namespace tg
