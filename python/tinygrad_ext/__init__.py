@@ -4,6 +4,7 @@ from ._C import Generator, Tensor, from_numpy, get_num_threads, set_num_threads
 from ._C import dtype
 from . import _tensor  # noqa: F401  (adds the Python-side Tensor methods)
 from ._tensor import Size
+from ._tensor_surface import *  # noqa: F401,F403  (tg.FloatTensor & co., tg.contiguous_format)
 from ._creation import (arange, as_tensor, empty, empty_like, eye, full, full_like, initial_seed,
                         linspace, manual_seed, normal, ones, ones_like, rand, rand_like, randint,
                         randn, randn_like, randperm, seed, tensor, zeros, zeros_like)
