@@ -162,3 +162,4 @@ def _dtype_repr(self):
 
 _C.dtype.__repr__ = _dtype_repr
 _C.dtype.__str__ = _dtype_repr
+from . import _tensor_surface  # noqa: E402,F401  (legacy constructors, x.type(), non-op attributes)
