@@ -6,7 +6,7 @@ from ._C import dtype
 from ._C import device, memory_format  # noqa: F401  (tg.device as torch.device)
 from . import _tensor  # noqa: F401  (adds the Python-side Tensor methods)
 from ._tensor import Size
-from ._tensor_surface import *  # noqa: F401,F403  (tg.FloatTensor & co., tg.contiguous_format)
+from ._tensor_surface import *  # noqa: F401,F403  (tg.FloatTensor & co., tg.strided)
 from ._creation import (arange, as_tensor, empty, empty_like, eye, full, full_like, initial_seed,
                         linspace, manual_seed, normal, ones, ones_like, rand, rand_like, randint,
                         randn, randn_like, randperm, seed, tensor, zeros, zeros_like)
