@@ -30,11 +30,11 @@ from torch.testing._internal.opinfo.core import DecorateInfo
 import tinygrad_ext as tg
 from opinfo_bridge import Mismatch, Missing, compare, method_name, resolve, rebind, tg_dtypes, to_tg
 
-SAMPLE_CAP = 6
-GRAD_CAP = 3
-GRADGRAD_CAP = 1
+SAMPLE_CAP = 10
+GRAD_CAP = 4
+GRADGRAD_CAP = 2
 VARIANT_CAP = 3
-ERROR_CAP = 8
+ERROR_CAP = 12
 
 # entries whose output is random (compared by shape, dtype and statistics) or uninitialized
 # (shape and dtype only); entries flagged in op_db or seen to change with the seed are added
@@ -107,27 +107,34 @@ def _torch_result(opinfo, fn, sample, seed=0):
 
 
 class _Skip(Exception):
-    """A sample not run: torch rejects it, or tg cannot hold its tensors (`lacking`: a dtype tg lacks)."""
+    """A sample not run: torch rejects it (no reason), or tg cannot hold its inputs (`reason`;
+    `lacking` names a dtype tg lacks)."""
 
-    def __init__(self, lacking=None):
-        super().__init__(lacking)
-        self.lacking = lacking
+    def __init__(self, reason=None, lacking=None):
+        super().__init__(reason)
+        self.reason, self.lacking = reason, lacking
 
 
 class _Tally:
-    """Counts the samples a check ran; a check that could run none for want of a dtype fails."""
+    """Counts the samples a check ran; a check that could run none because tg cannot hold the
+    inputs (a dtype it lacks, a tensor kind) fails rather than passing with nothing tested."""
 
     def __init__(self):
         self.ran = 0
         self.lacking = set()
+        self.unheld = set()
 
     def skipped(self, skip):
         if skip.lacking:
             self.lacking.add(skip.lacking)
+        elif skip.reason:
+            self.unheld.add(skip.reason)
 
     def result(self):
         if self.ran == 0 and self.lacking:
             return "no sample could run: tg lacks dtype " + ", ".join(sorted(self.lacking))
+        if self.ran == 0 and self.unheld:
+            return "no sample could run: inputs tg cannot hold: " + "; ".join(sorted(self.unheld))[:200]
         return None
 
 
@@ -135,9 +142,11 @@ def _convert(sample, memo):
     try:
         return to_tg(_sample_args(sample), memo)
     except Missing as exc:
-        raise _Skip(str(exc)[len("dtype "):] if str(exc).startswith("dtype") else None) from None
-    except Exception:  # noqa: BLE001  (e.g. more dims than numpy holds: not tg's fault)
-        raise _Skip() from None
+        if str(exc).startswith("dtype"):
+            raise _Skip(lacking=str(exc)[len("dtype "):]) from None
+        raise _Skip(reason=str(exc)) from None
+    except Exception as exc:  # noqa: BLE001  (e.g. more dims than numpy holds: not tg's fault)
+        raise _Skip(reason=f"{type(exc).__name__}: {exc}") from None
 
 
 def _both(opinfo, torch_fn, tg_fn, sample):

@@ -25,14 +25,18 @@ def _worker_main(conn, path):
     from opinfo_checks import run_entry
     conn.send(("ready", None))
     while True:
-        entry = conn.recv()
+        try:
+            entry = conn.recv()
+        except EOFError:  # the parent is gone
+            return
         if entry is None:
             return
+        start = time.process_time()
         try:
             result = run_entry(entry)
         except BaseException as exc:  # noqa: BLE001  (the harness itself failed: report, go on)
             result = {"entry": f"harness error: {type(exc).__name__}: {exc}"}
-        conn.send((entry, result))
+        conn.send((entry, (result, time.process_time() - start)))
 
 
 class _Worker:
@@ -70,6 +74,7 @@ class Runner:
         self.ctx = multiprocessing.get_context("spawn")
         self.pending = list(schedule)
         self.results = {}
+        self.cpu_seconds = {}  # entry -> CPU seconds its checks took in the worker
         count = workers or max(1, min(4, os.cpu_count() or 1))
         self.workers = [_Worker(self.ctx) for _ in range(min(count, max(1, len(self.pending))))]
 
@@ -98,7 +103,7 @@ class Runner:
                 if entry == "ready":
                     w.ready = True
                 else:
-                    self.results[entry] = result
+                    self.results[entry], self.cpu_seconds[entry] = result
                     w.entry = None
         for obj in ready:
             w = sentinels.get(obj)
