@@ -87,7 +87,7 @@ def _tolerance_overrides(opinfo):
     return out
 
 
-def _call(fn, sample, args):
+def _call(fn, args):
     inp, a, kw = args
     return fn(inp, *a, **kw)
 
@@ -103,7 +103,7 @@ def _samples(opinfo, dtype, requires_grad, cap):
 
 def _torch_result(opinfo, fn, sample, seed=0):
     torch.manual_seed(seed)
-    return _call(fn, sample, _sample_args(sample))
+    return _call(fn, _sample_args(sample))
 
 
 class _Skip(Exception):
@@ -159,7 +159,7 @@ def _both(opinfo, torch_fn, tg_fn, sample):
     except Exception:
         raise _Skip() from None
     tg.manual_seed(0)
-    return expected, _call(tg_fn, sample, args), args, memo
+    return expected, _call(tg_fn, args), args, memo
 
 
 def _fail(i, sample, exc):
@@ -365,7 +365,7 @@ def check_errors(opinfo):
         except _Skip:
             continue
         try:
-            _call(tg_fn, sample, args)
+            _call(tg_fn, args)
         except err.error_type:
             continue
         except Exception as exc:  # noqa: BLE001
