@@ -31,6 +31,8 @@ def _as_tg(x):
 def _assert_same(tg_t, torch_t):
     assert tg_t.dtype.name == str(torch_t.dtype).rsplit(".", 1)[-1]
     assert tuple(tg_t.shape) == tuple(torch_t.shape)
+    if torch_t.dtype == torch.bfloat16:  # numpy has no bfloat16: compare the bits
+        tg_t, torch_t = tg_t.view(tg.int16), torch_t.view(torch.int16)
     assert tg_t.numpy().tobytes() == torch_t.numpy().tobytes()
 
 

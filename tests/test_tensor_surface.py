@@ -19,15 +19,13 @@ MISSING = {
     "complex": "angle cdouble cfloat chalf conj_physical conj_physical_ imag real",
     "named tensors": "name",
     "nested tensors": "to_padded_tensor",
-    "CUDA and other accelerators": "cuda ipu is_ipu is_maia is_mps is_mtia is_vulkan is_xla is_xpu mtia pin_memory "
+    "CUDA and other accelerators": "ipu is_ipu is_maia is_mps is_mtia is_vulkan is_xla is_xpu mtia pin_memory "
                                    "record_stream to_mkldnn xpu is_distributed",
     "storage internals": "as_subclass module_load resize resize_ resize_as resize_as_ set_ share_memory_ storage "
                          "storage_type untyped_storage",
-    "devices (#13 item 3, the device seam)": "get_device is_cpu is_cuda",
-    "dtype not in tg yet (the dtype seam adds it with its dtype)": "bfloat16 byte char half int short",
     "in-place view op not implemented yet (changes a tensor's geometry in C++)":
         "as_strided_ squeeze_ swapaxes_ swapdims_ t_ transpose_ unsqueeze_",
-    "autograd attribute not implemented yet": "grad_dtype output_nr register_post_accumulate_grad_hook",
+    "autograd attribute not implemented yet": "grad_dtype output_nr",
     "removed or deprecated in torch (raises or warns there)": "eig lstsq reinforce symeig volatile",
     "op not implemented yet (#13 op breadth)":
         "acosh acosh_ addbmm addbmm_ addmv addmv_ addr addr_ aminmax arccosh arccosh_ arcsinh arcsinh_ arctanh "
@@ -46,7 +44,7 @@ MISSING = {
         "prelu put put_ qr quantile rad2deg rad2deg_ random_ renorm renorm_ repeat_interleave rot90 scatter_reduce "
         "scatter_reduce_ select_scatter sgn sgn_ signbit sinc sinc_ slice_inverse slice_scatter slogdet solve "
         "split_with_sizes stft sum_to_size svd take tensor_split trace triangular_solve unfold unique "
-        "unique_consecutive unsafe_chunk unsafe_split unsafe_split_with_sizes vdot vsplit xlogy xlogy_",
+        "unique_consecutive unsafe_split_with_sizes vdot vsplit xlogy xlogy_",
 }
 # Names of these kinds do not count (issue #13): tg has no such tensors.
 NOT_COUNTED = {"sparse", "quantized", "complex", "named tensors", "nested tensors", "CUDA and other accelerators",
