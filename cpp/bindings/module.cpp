@@ -213,6 +213,7 @@ PYBIND11_MODULE(_C, m) {
   bind_nn(m);
   bind_optim(m);
   bind_math(m);
+  bind_math_extra(m);
   bind_simd(m);
   bind_dlpack(m);
   bind_distributed(m);
