@@ -15,6 +15,7 @@ import numpy as np
 # policy (python/tinygrad_ext/_openmp.py), as in a program that imports it before torch.
 import tinygrad_ext as tg
 import torch
+from bench_conv import bench_conv  # noqa: E402  (CNN rows)
 
 
 def timeit(fn, repeat, warmup=2):
@@ -247,6 +248,7 @@ def main():
     bench_reduce(1024 if q else 4096, repeat, bandwidth)
     bench_overhead(repeat)
     bench_training(6000 if q else 60000, repeat)
+    bench_conv(pair, row, repeat, q)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"limits": limits, "rows": ROWS}, f, indent=1)

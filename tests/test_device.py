@@ -218,9 +218,17 @@ def test_cuda_rejects_other_devices():
         tg.ones(2).cuda("cpu")
 
 
-def test_channels_last_is_refused():
-    with pytest.raises(RuntimeError, match="channels_last is not supported"):
-        tg.ones(1, 2, 3, 4).to(memory_format=tg.channels_last)
+def test_channels_last_is_accepted_with_torch_rank_checks():
+    x = tg.arange(24.0).reshape(1, 2, 3, 4)
+    y = x.to(memory_format=tg.channels_last)  # row-major still: the values are what matter
+    assert y.tolist() == x.tolist()
+    for mine, theirs in ((tg.ones(2, 3, 4), torch.ones(2, 3, 4)),):
+        with pytest.raises(RuntimeError) as expected:
+            theirs.to(memory_format=torch.channels_last)
+        with pytest.raises(RuntimeError, match=str(expected.value).split("\n")[0]):
+            mine.to(memory_format=tg.channels_last)
+        with pytest.raises(RuntimeError, match="required rank 5"):
+            mine.contiguous(memory_format=tg.channels_last_3d)
 
 
 def test_to_is_differentiable():

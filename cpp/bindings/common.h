@@ -5,6 +5,7 @@
 
 #include <optional>
 
+#include "tensor_caster.h"
 #include "tg/generator.h"
 #include "tg/ops.h"
 

@@ -124,10 +124,13 @@ ToArgs parse_to(const py::args& args, const py::kwargs& kwargs) {
   return r;
 }
 
-void check_memory_format(MemoryFormat f, const char* op) {
-  TG_CHECK(f == MemoryFormat::Preserve || f == MemoryFormat::Contiguous, RuntimeError, op,
-           "(): tinygrad_ext lays tensors out row-major only; memory_format=",
-           f == MemoryFormat::ChannelsLast ? "channels_last" : "channels_last_3d", " is not supported");
+// channels_last(_3d) is accepted where torch accepts it (rank 4 / 5); tg keeps tensors row-major
+// (NCHW) and its kernels compute on that layout, so the format changes no value.
+void check_memory_format(const Tensor& t, MemoryFormat f, const char* op) {
+  if (f == MemoryFormat::ChannelsLast)
+    TG_CHECK(t->dim() == 4, RuntimeError, op, "(): required rank 4 tensor to use channels_last format");
+  if (f == MemoryFormat::ChannelsLast3d)
+    TG_CHECK(t->dim() == 5, RuntimeError, op, "(): required rank 5 tensor to use channels_last_3d format");
 }
 
 // torch's Tensor.to: self when nothing changes and no copy was asked for (devices compare with
@@ -136,7 +139,7 @@ void check_memory_format(MemoryFormat f, const char* op) {
 // too: torch restrides only when the tensor's suggested format differs, and for the layouts tg has
 // (no channels_last) that is always contiguous_format.
 Tensor apply_to(const Tensor& t, const ToArgs& a, const char* op) {
-  check_memory_format(a.memory_format, op);
+  check_memory_format(t, a.memory_format, op);
   Device device = a.device.value_or(t->device());
   DType dtype = a.dtype.value_or(t->dtype);
   if (device != t->device()) {

@@ -127,7 +127,7 @@ void bind_tensor(py::module_& m) {
       .def("element_size", [](const Tensor& t) { return itemsize(t->dtype); })
       .def("stride", [](const Tensor& t, py::object dim) -> py::object {
         if (dim.is_none()) return py::tuple(py::cast(t->strides));
-        return py::int_(t->strides[wrap_dim(dim.cast<int64_t>(), t->dim(), "stride")]);
+        return py::int_(t->strides[wrap_dim(dim.cast<int64_t>(), t->dim(), "stride", false)]);
       }, py::arg("dim") = py::none())
       .def("storage_offset", [](const Tensor& t) { return t->offset; })
       .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t->raw()); })
@@ -142,7 +142,8 @@ void bind_tensor(py::module_& m) {
            py::arg("requires_grad") = true)
       .def_property("grad",
           [](const Tensor& t) -> Tensor { return t->autograd ? t->autograd->grad : nullptr; },
-          [](const Tensor& t, const Tensor& g) {
+          [](const Tensor& t, const std::optional<Tensor>& new_grad) {
+            Tensor g = new_grad.value_or(nullptr);
             if (g) {
               TG_CHECK(g->shape == t->shape, RuntimeError, "assigned grad has data of a different size (",
                        shape_str(g->shape), " vs ", shape_str(t->shape), ")");

@@ -6,6 +6,7 @@ from ._C import dtype
 from ._C import device, memory_format  # noqa: F401  (tg.device as torch.device)
 from . import _tensor  # noqa: F401  (adds the Python-side Tensor methods)
 from ._tensor import Size
+from ._tensor_surface import *  # noqa: F401,F403  (tg.FloatTensor & co., tg.strided)
 from ._creation import (arange, as_tensor, empty, empty_like, eye, full, full_like, initial_seed,
                         linspace, manual_seed, normal, ones, ones_like, rand, rand_like, randint,
                         randn, randn_like, randperm, seed, tensor, zeros, zeros_like)
@@ -14,6 +15,7 @@ from . import autograd
 from ._math import *  # noqa: F401,F403  (math ops and reductions: sin ... median, einsum)
 from ._math_extra import *  # noqa: F401,F403  (special functions, xlogy ... fmax, logspace)
 from . import special  # noqa: E402  (tg.special)
+from ._aliases import *  # noqa: F401,F403  (resolve_conj, unsafe_split, zero_, ...: torch aliases)
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 float32 = float = dtype.float32
@@ -82,6 +84,9 @@ def detach(input):
 
 from . import nn  # noqa: E402  (tg.nn, after the Tensor surface is complete)
 from .nn import summary  # noqa: E402
+from .nn._conv_functional import TORCH_EXPORTS as _conv_exports  # noqa: E402
+globals().update(_conv_exports)  # tg.conv2d, tg.max_pool2d, tg.batch_norm, ...
+from . import _memory_format  # noqa: E402,F401  (Tensor.contiguous(memory_format=...))
 from . import optim  # noqa: E402  (tg.optim, tg.optim.lr_scheduler)
 
 __version__ = "0.1.0"

@@ -242,7 +242,10 @@ Tensor.new_empty, Tensor.new_full = _new_empty, _new_full
 
 def manual_seed(seed):
     """Seeds the default generator, making random ops reproducible."""
-    return _C.default_generator().manual_seed(int(seed))
+    seed = int(seed)
+    if not -(1 << 63) <= seed < (1 << 64):
+        raise ValueError("Overflow when unpacking long long")
+    return _C.default_generator().manual_seed(seed & ((1 << 64) - 1))  # negative seeds wrap, as torch
 
 
 def initial_seed():

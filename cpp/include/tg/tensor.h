@@ -113,7 +113,9 @@ std::string shape_str(const Shape& shape);  // "[2, 3]"
 // "[torch.FloatTensor [2, 3]]"-like description used in error messages.
 std::string describe(const Tensor& t);
 // Wraps a possibly negative dim into [0, ndim); raises IndexError naming `op` when out of range.
-int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);
+// A 0-d tensor accepts dims 0 and -1 unless wrap_scalar is false (ops that index a dim's size or
+// stride: torch's "Dimension specified as 0 but tensor has no dimensions").
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op, bool wrap_scalar = true);
 
 // ---- device checks (cpp/src/core/device.cpp) ----
 [[noreturn]] void throw_device_mismatch(const char* op, const Device& a, const Device& b);

@@ -2,6 +2,8 @@
 #include "tg/parallel.h"
 
 #include <atomic>
+
+#include "tg/error.h"
 #include <thread>
 
 namespace tg {
@@ -20,7 +22,10 @@ std::atomic<bool> allow_oversubscription{false};
 }  // namespace
 
 int get_num_threads() { return thread_setting().load(std::memory_order_relaxed); }
-void set_num_threads(int n) { thread_setting().store(n < 1 ? 1 : n, std::memory_order_relaxed); }
+void set_num_threads(int n) {
+  TG_CHECK(n > 0, RuntimeError, "set_num_threads expects a positive integer");
+  thread_setting().store(n, std::memory_order_relaxed);
+}
 
 int hardware_threads() {
 #ifdef TG_OPENMP

@@ -325,3 +325,5 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 from ._norm_functional import *  # noqa: F401,F403  normalization
 from ._spatial_functional import *  # noqa: F401,F403  pad modes, interpolate, shuffles, fold, grid_sample
 from ._dropout_functional import *  # noqa: F401,F403  dropout1d/2d/3d, alpha dropout
+
+from ._conv_functional import *  # noqa: E402,F401,F403  (convolution, pooling, batch_norm)
