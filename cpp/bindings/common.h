@@ -40,5 +40,6 @@ void bind_math(py::module_& m);  // cpp/bindings/math.cpp
 // device= arguments: None -> nullopt, a tinygrad_ext.device or a str as torch; TypeError naming `op` else.
 std::optional<Device> as_device(const py::handle& o, const char* op);
 void bind_device(py::module_& m);  // cpp/bindings/device.cpp
+void bind_math_extra(py::module_& m);  // cpp/bindings/math_extra.cpp
 
 }  // namespace tg::bind

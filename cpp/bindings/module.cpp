@@ -215,6 +215,7 @@ PYBIND11_MODULE(_C, m) {
   bind_conv(m);
   bind_optim(m);
   bind_math(m);
+  bind_math_extra(m);
   bind_simd(m);
   bind_dlpack(m);
   bind_distributed(m);

@@ -13,6 +13,8 @@ from ._creation import (arange, as_tensor, empty, empty_like, eye, full, full_li
 from ._index_ops import *  # noqa: F401,F403  (indexing, joining and shape ops)
 from . import autograd
 from ._math import *  # noqa: F401,F403  (math ops and reductions: sin ... median, einsum)
+from ._math_extra import *  # noqa: F401,F403  (special functions, xlogy ... fmax, logspace)
+from . import special  # noqa: E402  (tg.special)
 from ._aliases import *  # noqa: F401,F403  (resolve_conj, unsafe_split, zero_, ...: torch aliases)
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 

@@ -78,7 +78,14 @@ Tensor floor_divide(const Tensor& a, const Tensor& b) {
   Tensor out = int_or_float(a, b, "floor_divide", [](auto x, auto y) {
     using T = decltype(x);
     if constexpr (std::is_floating_point_v<T>) {
-      return std::floor(x / y);
+      // as torch: the quotient of a - fmod(a, b), which is exact, then floored (b == 0: a / b)
+      if (y == T(0)) return x / y;
+      T mod = std::fmod(x, y);
+      T q = (x - mod) / y;
+      if (mod != T(0) && ((y < T(0)) != (mod < T(0)))) q -= T(1);
+      if (q == T(0)) return std::copysign(T(0), x / y);
+      T fq = std::floor(q);
+      return q - fq > T(0.5) ? fq + T(1) : fq;
     } else {
       // INT64_MIN / -1 traps on x86; torch gives the wrapped negation
       if (y == -1) return static_cast<T>(uint64_t(0) - static_cast<uint64_t>(x));

@@ -43,4 +43,22 @@ inline DType float_of(DType d) { return is_floating(d) ? d : DType::Float32; }
 // A 0-d tensor holding `s`, typed to combine with `like` as torch's result_type would.
 inline Tensor wrap_scalar(const Tensor& like, Scalar s) { return scalar_tensor(s, result_type(like, s)); }
 
+// A float op: integer and bool inputs are computed in float32, as torch does.
+template <typename F>
+Tensor float_map(const Tensor& x, const char* op, F f) {
+  return map1(x, float_of(x->dtype), op, f);
+}
+
+// Records a unary op whose gradient is g * dydx(x, y) (dydx built from differentiable ops, so
+// double backward works).
+template <typename D>
+Tensor with_grad(const char* node, const Tensor& x, const Tensor& out, D dydx) {
+  record(node, {x}, {out}, [&] {
+    return [sx = save(x), so = save_output(out), dydx](const Grads& g) -> Grads {
+      return {mul(g[0], dydx(sx.get(), so.get()))};
+    };
+  });
+  return out;
+}
+
 }  // namespace tg::math

@@ -7,30 +7,15 @@
 namespace tg {
 
 using math::float_of;
+using math::float_map;
 using math::map1;
+using math::with_grad;
 
 namespace {
 
 constexpr double kLn2 = 0.69314718055994530942;
 constexpr double kLn10 = 2.30258509299404568402;
 constexpr double kTwoOverSqrtPi = 1.12837916709551257390;
-
-// A float op: integer inputs are computed in float32, as torch does.
-template <typename F>
-Tensor float_map(const Tensor& x, const char* op, F f) {
-  return map1(x, float_of(x->dtype), op, f);
-}
-
-// Records a unary op whose gradient is g * dydx(x, y) (dydx built from differentiable ops).
-template <typename D>
-Tensor with_grad(const char* node, const Tensor& x, const Tensor& out, D dydx) {
-  record(node, {x}, {out}, [&] {
-    return [sx = save(x), so = save_output(out), dydx](const Grads& g) -> Grads {
-      return {mul(g[0], dydx(sx.get(), so.get()))};
-    };
-  });
-  return out;
-}
 
 // Records an op whose derivative is zero almost everywhere (rounding, sign).
 Tensor zero_grad(const char* node, const Tensor& x, const Tensor& out) {

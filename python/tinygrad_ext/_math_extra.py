@@ -1,0 +1,51 @@
+"""Python faces of the extra elementwise math (cpp/bindings/math_extra.cpp): the C++ functions
+re-exported, plus the few thin pieces torch defines in terms of others (clamp_min/clamp_max,
+positive, logspace)."""
+from . import _C
+from ._C import Tensor
+
+_NAMES = ["acosh", "asinh", "atanh", "arccosh", "arcsinh", "arctanh", "erfc", "erfinv", "lgamma",
+          "digamma", "polygamma", "mvlgamma", "i0", "sinc", "logit", "deg2rad", "rad2deg", "sgn",
+          "nan_to_num", "isposinf", "isneginf", "isreal", "signbit", "xlogy", "hypot", "copysign",
+          "nextafter", "ldexp", "float_power", "gcd", "lcm", "heaviside", "logaddexp", "logaddexp2",
+          "fmax", "fmin", "bitwise_left_shift", "bitwise_right_shift"]
+globals().update({n: getattr(_C, n) for n in _NAMES})
+
+
+def clamp_min(input, min):
+    return _C.clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return _C.clamp(input, max=max)
+
+
+def positive(input):
+    """Returns input itself, as torch (which rejects bool tensors)."""
+    if input.dtype == _C.dtype.bool:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """base ** linspace(start, end, steps), computed in float64 and rounded once to dtype."""
+    from ._creation import linspace
+    exponents = linspace(start, end, steps, dtype=_C.dtype.float64)
+    out = (float(base) ** exponents).to(dtype or _C.dtype.float32)
+    return out.requires_grad_() if requires_grad else out
+
+
+def _clamp_min_method(self, min):
+    return _C.clamp(self, min=min)
+
+
+def _clamp_max_method(self, max):
+    return _C.clamp(self, max=max)
+
+
+for _name, _fn in {"clamp_min": _clamp_min_method, "clamp_max": _clamp_max_method, "positive": positive,
+                   "clamp_min_": lambda self, min: self.clamp_(min=min),
+                   "clamp_max_": lambda self, max: self.clamp_(max=max)}.items():
+    setattr(Tensor, _name, _fn)
+
+__all__ = _NAMES + ["clamp_min", "clamp_max", "positive", "logspace"]
