@@ -120,7 +120,6 @@ void bind_math(py::module_& m) {
   both("bmm", [](T a, T b) { return bmm(a, b); }, py::arg("mat2"));
   both("mv", [](T a, T b) { return mv(a, b); }, py::arg("vec"));
   both("dot", [](T a, T b) { return dot(a, b); }, py::arg("tensor"));
-  both("inner", [](T a, T b) { return dot(a, b); }, py::arg("other"));
   both("outer", [](T a, T b) { return outer(a, b); }, py::arg("vec2"));
   both("ger", [](T a, T b) { return outer(a, b); }, py::arg("vec2"));
   both("matrix_power", [](T a, int64_t n) { return matrix_power(a, n); }, py::arg("n"));

@@ -1,0 +1,85 @@
+"""tg.linalg: the norms (vector_norm, matrix_norm, norm), cross and multi_dot, as torch.linalg.
+Decompositions (svd, qr, ...) are a later issue; so are the matrix norms that need singular values
+('nuc', 2, -2)."""
+import math
+
+from . import _C
+
+_inf = math.inf
+
+
+def cross(input, other, *, dim=-1):
+    return _C._linalg_cross(input, other, dim)
+
+
+def multi_dot(tensors):
+    return _C._multi_dot(list(tensors), "linalg.multi_dot")
+
+
+def _floating(op, x, dtype):
+    if dtype is not None:
+        x = x.to(dtype)
+    if not x.dtype.is_floating_point:
+        raise RuntimeError(f"linalg.{op}: Expected a floating point or complex tensor as input. Got {_name(x.dtype)}")
+    return x
+
+
+def _name(dtype):
+    return {"int64": "Long", "bool": "Bool"}.get(str(dtype).split(".")[-1], str(dtype).split(".")[-1])
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    x = _floating("vector_norm", x, dtype)
+    if isinstance(ord, str):
+        raise TypeError(f"linalg.vector_norm(): argument 'ord' must be Number, not str")
+    if isinstance(dim, int):
+        dim = (dim,)
+    if x.numel() == 0 and (ord < 0 or ord == _inf):
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor because the "
+                           "operation does not have an identity")
+    return _C._norm(x, float(ord), dim, keepdim)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    A = _floating("matrix_norm", A, dtype)
+    if A.dim() < 2:
+        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    if len(dim) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
+    d0, d1 = (d % A.dim() if -A.dim() <= d < A.dim() else _bad_dim(d, A.dim()) for d in dim)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
+    if ord == "fro":
+        return _C._norm(A, 2.0, [d0, d1], keepdim)
+    if ord in ("nuc", 2, -2):
+        raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs singular values (svd), not implemented yet")
+    if isinstance(ord, str) or ord not in (1, -1, _inf, -_inf):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    # 1/-1: max/min column sum of |A|; inf/-inf: max/min row sum.
+    summed, picked = (d0, d1) if abs(ord) == 1 else (d1, d0)
+    s = A.abs().sum(summed, keepdim=True)
+    r = s.amax(picked, keepdim=True) if ord > 0 else s.amin(picked, keepdim=True)
+    return r if keepdim else r.squeeze(max(d0, d1)).squeeze(min(d0, d1))
+
+
+def _bad_dim(d, n):
+    raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    if isinstance(dim, int):
+        dim = (dim,)
+    if dim is not None and len(dim) == 2:
+        return matrix_norm(A, "fro" if ord is None else ord, dim, keepdim, dtype=dtype)
+    if ord is None:
+        return vector_norm(A, 2, dim, keepdim, dtype=dtype)
+    if dim is None:
+        if A.dim() == 2:
+            return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
+        if A.dim() != 1:
+            raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
+                               f"Got {A.dim()}D.")
+    return vector_norm(A, ord, dim, keepdim, dtype=dtype)
+
+
+__all__ = ["cross", "multi_dot", "vector_norm", "matrix_norm", "norm"]
