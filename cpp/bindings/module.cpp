@@ -117,6 +117,7 @@ py::object make_size(const Shape& shape) {
 }  // namespace tg::bind
 
 void bind_nn(py::module_& m);  // cpp/bindings/nn.cpp
+void bind_nn_extra(py::module_& m);  // cpp/bindings/nn_extra.cpp
 
 using namespace tg;
 using namespace tg::bind;
@@ -194,6 +195,7 @@ PYBIND11_MODULE(_C, m) {
   bind_index_ops(m);
   bind_data(m);
   bind_nn(m);
+  bind_nn_extra(m);
   bind_optim(m);
   bind_math(m);
   bind_simd(m);

@@ -15,3 +15,10 @@ __all__ = ["Module", "RemovableHandle", "Sequential", "ModuleList", "ModuleDict"
            "LogSoftmax", "Softmin", "GELU", "ELU", "CELU", "SELU", "SiLU", "Softplus", "LogSigmoid", "Hardtanh",
            "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
            "BCEWithLogitsLoss"]
+from . import activation_extra  # noqa: E402
+from .activation_extra import *  # noqa: E402,F401,F403
+__all__ += activation_extra.__all__
+from . import distance, loss_extra  # noqa: E402
+from .distance import *  # noqa: E402,F401,F403
+from .loss_extra import *  # noqa: E402,F401,F403
+__all__ += distance.__all__ + loss_extra.__all__
