@@ -3,7 +3,8 @@
 // Build (from the repository root):
 //   g++ -std=c++17 -O3 -fopenmp -DTG_OPENMP=1 -Icpp/include -Icpp/src
 //       benchmarks/gemm_check.cpp cpp/src/kernels/cpu/gemm*.cpp
-//       cpp/src/kernels/cpu/cpu_features.cpp cpp/src/core/parallel.cpp -o gemm_check
+//       cpp/src/kernels/cpu/cpu_features.cpp cpp/src/kernels/cpu/cpu_caches.cpp
+//       cpp/src/core/parallel.cpp -o gemm_check
 // Usage:
 //   gemm_check check   correctness at every CPU level (re-runs itself per TG_CPU_LEVEL)
 //   gemm_check bench   clock / peak estimate and GFLOP/s for square n (1 and 2 threads)

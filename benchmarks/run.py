@@ -10,9 +10,12 @@ import tempfile
 import time
 
 import numpy as np
-import torch
 
-import tinygrad_ext as tg  # noqa: E402
+# tinygrad_ext first: it then loads the OpenMP runtime (one serves both libraries) with its wait
+# policy (python/tinygrad_ext/_openmp.py), as in a program that imports it before torch.
+import tinygrad_ext as tg
+import torch
+from bench_conv import bench_conv  # noqa: E402  (CNN rows)
 
 
 def timeit(fn, repeat, warmup=2):
@@ -226,8 +229,14 @@ def main():
     p = argparse.ArgumentParser(description="tinygrad_ext vs PyTorch benchmarks")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--json")
+    p.add_argument("--threads", help="comma-separated thread counts, e.g. 1,2,4: runs the thread-scaling "
+                   "workloads (benchmarks/scaling.py) at each count and prints the scaling efficiency")
     args = p.parse_args()
     q = args.quick
+    if args.threads:
+        import scaling
+        scaling.main([int(t) for t in args.threads.split(",")], q)
+        return
     limits = machine_limits(q)
     print(f"{'benchmark':<46} {'unit':>7} {'tg':>12} {'torch':>10} {'time tg/torch':>8} {'tg/limit':>8}")
     print("(tg/limit: GFLOP/s over peak x threads; GB/s over the copy bandwidth of main memory, so above 100%"
@@ -239,6 +248,7 @@ def main():
     bench_reduce(1024 if q else 4096, repeat, bandwidth)
     bench_overhead(repeat)
     bench_training(6000 if q else 60000, repeat)
+    bench_conv(pair, row, repeat, q)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"limits": limits, "rows": ROWS}, f, indent=1)

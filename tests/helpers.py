@@ -5,8 +5,12 @@ import torch
 import tinygrad_ext as tg
 
 TG_OF_TORCH = {torch.float32: tg.float32, torch.float64: tg.float64, torch.int64: tg.int64,
-               torch.bool: tg.bool}
-NP_OF_TG = {tg.float32: np.float32, tg.float64: np.float64, tg.int64: np.int64, tg.bool: np.bool_}
+               torch.bool: tg.bool, torch.float16: tg.float16, torch.bfloat16: tg.bfloat16,
+               torch.uint8: tg.uint8, torch.int8: tg.int8, torch.int16: tg.int16, torch.int32: tg.int32}
+TORCH_OF_TG = {v: k for k, v in TG_OF_TORCH.items()}
+NP_OF_TG = {tg.float32: np.float32, tg.float64: np.float64, tg.int64: np.int64, tg.bool: np.bool_,
+            tg.float16: np.float16, tg.uint8: np.uint8, tg.int8: np.int8, tg.int16: np.int16,
+            tg.int32: np.int32}
 
 
 def tol(dtype):

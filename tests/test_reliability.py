@@ -31,7 +31,7 @@ WRONG_TYPES = [
     lambda: tg.ones(4).sum("a"), lambda: tg.ones(2) + None, lambda: tg.ones(2) + "a", lambda: tg.ones(2) * object(),
     lambda: tg.tensor(object()), lambda: tg.tensor("abc"), lambda: tg.ones(2, 2).permute("a", 1),
     lambda: tg.ones(2, 2).transpose(None, 1), lambda: tg.ones(2).__setitem__(0, "a"), lambda: tg.zeros(2, dtype="float32"),
-    lambda: tg.zeros(2).to("nope"), lambda: tg.ones(1).squeeze("a"), lambda: tg.ones(2, 2).flatten(0.5),
+    lambda: tg.zeros(2).to("cpu", "nope"), lambda: tg.ones(1).squeeze("a"), lambda: tg.ones(2, 2).flatten(0.5),
     lambda: tg.from_numpy([1, 2]), lambda: tg.from_numpy(np.array([object()])), lambda: tg.full((2,), "x"),
     lambda: tg.arange("a"), lambda: tg.ones(2).clamp("a"), lambda: tg.ones(2).fill_("a"), lambda: tg.where(tg.ones(2) > 0, "a", 1.0),
     lambda: tg.ones(2).expand("a"), lambda: tg.ones(2, 2).matmul("a"), lambda: tg.ones(2).pow(None),

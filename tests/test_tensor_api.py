@@ -200,7 +200,9 @@ def test_from_numpy_keeps_array_alive():
 
 def test_array_protocol():
     t = tg.tensor([[1.0, 2.0]], requires_grad=True)
-    assert np.asarray(t).tolist() == [[1.0, 2.0]]
+    assert np.asarray(t.detach()).tolist() == [[1.0, 2.0]]
+    with pytest.raises(RuntimeError, match="requires grad"):  # as torch (tests/test_dlpack.py)
+        np.asarray(t)
     assert np.array(tg.tensor([1, 2]), dtype=np.float32).dtype == np.float32
     assert np.add(tg.tensor([1.0]).numpy(), 1).tolist() == [2.0]
 

@@ -5,6 +5,7 @@
 
 #include <optional>
 
+#include "tensor_caster.h"
 #include "tg/generator.h"
 #include "tg/ops.h"
 
@@ -36,5 +37,8 @@ void bind_autograd(py::module_& m);
 void bind_indexing(py::module_& m);
 void bind_index_ops(py::module_& m);  // cpp/bindings/index_ops.cpp
 void bind_math(py::module_& m);  // cpp/bindings/math.cpp
+// device= arguments: None -> nullopt, a tinygrad_ext.device or a str as torch; TypeError naming `op` else.
+std::optional<Device> as_device(const py::handle& o, const char* op);
+void bind_device(py::module_& m);  // cpp/bindings/device.cpp
 
 }  // namespace tg::bind

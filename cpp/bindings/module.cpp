@@ -118,6 +118,7 @@ py::object make_size(const Shape& shape) {
 
 void bind_nn(py::module_& m);  // cpp/bindings/nn.cpp
 void bind_nn_extra(py::module_& m);  // cpp/bindings/nn_extra.cpp
+void bind_conv(py::module_& m);  // cpp/bindings/conv.cpp
 
 using namespace tg;
 using namespace tg::bind;
@@ -125,6 +126,11 @@ using namespace tg::bind;
 void bind_data(py::module_& m);  // cpp/bindings/data.cpp
 void bind_optim(py::module_& m);  // cpp/bindings/optim.cpp
 void bind_simd(py::module_& m);  // cpp/bindings/simd.cpp
+namespace tg::bind { void bind_dlpack(py::module_& m); }  // cpp/bindings/dlpack.cpp
+namespace tg::bind { void bind_distributed(py::module_& m); }  // cpp/bindings/distributed.cpp
+
+void bind_parallel(py::module_& m);  // cpp/bindings/parallel.cpp
+void bind_nn_layers(py::module_& m);  // cpp/bindings/nn_layers.cpp
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "tinygrad_ext C++ core";
@@ -138,6 +144,8 @@ PYBIND11_MODULE(_C, m) {
       PyErr_SetString(PyExc_ValueError, e.what());
     } catch (const tg::IndexError& e) {
       PyErr_SetString(PyExc_IndexError, e.what());
+    } catch (const tg::NotImplementedError& e) {
+      PyErr_SetString(PyExc_NotImplementedError, e.what());
     } catch (const tg::RuntimeError& e) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
     } catch (const std::bad_alloc&) {
@@ -150,13 +158,23 @@ PYBIND11_MODULE(_C, m) {
 
   py::enum_<DType>(m, "dtype")
       .value("bool", DType::Bool)
+      .value("uint8", DType::UInt8)
+      .value("int8", DType::Int8)
+      .value("int16", DType::Int16)
+      .value("int32", DType::Int32)
       .value("int64", DType::Int64)
+      .value("float16", DType::Float16)
+      .value("bfloat16", DType::BFloat16)
       .value("float32", DType::Float32)
       .value("float64", DType::Float64)
       .def("__repr__", [](DType d) { return str("tinygrad_ext.", dtype_name(d)); })
       .def("__str__", [](DType d) { return str("tinygrad_ext.", dtype_name(d)); })
       .def_property_readonly("is_floating_point", [](DType d) { return is_floating(d); })
-      .def_property_readonly("itemsize", [](DType d) { return itemsize(d); });
+      .def_property_readonly("itemsize", [](DType d) { return itemsize(d); })
+      .def_property_readonly("is_signed", [](DType d) { return is_signed(d); })
+      .def_property_readonly("is_complex", [](DType) { return false; });
+  m.def("promote_types", [](DType a, DType b) { return promote(a, b); }, py::arg("type1"), py::arg("type2"));
+  m.def("can_cast", [](DType from, DType to) { return can_cast(from, to); }, py::arg("from_"), py::arg("to"));
 
   py::class_<Generator>(m, "Generator")
       .def(py::init<>())
@@ -196,7 +214,13 @@ PYBIND11_MODULE(_C, m) {
   bind_data(m);
   bind_nn(m);
   bind_nn_extra(m);
+  bind_conv(m);
   bind_optim(m);
   bind_math(m);
   bind_simd(m);
+  bind_dlpack(m);
+  bind_distributed(m);
+  bind_parallel(m);
+  bind_nn_layers(m);
+  bind_device(m);
 }

@@ -297,7 +297,7 @@ void bind_ops(py::module_& m) {
   // ---- views and copies ----
   cls.def("view", [](T t, py::args shape) {
         if (shape.size() == 1 && !PyLong_CheckExact(shape[0].ptr()) && py::isinstance<DType>(shape[0]))
-          throw TypeError("view(dtype) is not supported");
+          return view_dtype(t, shape[0].cast<DType>());
         return view(t, as_shape(shape, "view"));
       })
       .def("reshape", [](T t, py::args shape) { return reshape(t, as_shape(shape, "reshape")); })
@@ -314,10 +314,6 @@ void bind_ops(py::module_& m) {
       .def("view_as", [](T t, T o) { return view(t, o->shape); }, py::arg("other"))
       .def("reshape_as", [](T t, T o) { return reshape(t, o->shape); }, py::arg("other"))
       .def("expand_as", [](T t, T o) { return expand(t, o->shape); }, py::arg("other"))
-      .def("to", [](T t, O dtype) {
-        auto dt = as_dtype(dtype);
-        return dt ? to_dtype(t, *dt) : t;
-      }, py::arg("dtype"))
       .def("float", [](T t) { return to_dtype(t, DType::Float32); })
       .def("double", [](T t) { return to_dtype(t, DType::Float64); })
       .def("long", [](T t) { return to_dtype(t, DType::Int64); })

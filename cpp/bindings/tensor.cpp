@@ -10,22 +10,34 @@ namespace {
 py::dtype numpy_dtype(DType d) {
   switch (d) {
     case DType::Bool: return py::dtype::of<bool>();
+    case DType::UInt8: return py::dtype::of<uint8_t>();
+    case DType::Int8: return py::dtype::of<int8_t>();
+    case DType::Int16: return py::dtype::of<int16_t>();
+    case DType::Int32: return py::dtype::of<int32_t>();
     case DType::Int64: return py::dtype::of<int64_t>();
+    case DType::Float16: return py::dtype("float16");
     case DType::Float32: return py::dtype::of<float>();
     case DType::Float64: return py::dtype::of<double>();
+    case DType::BFloat16: break;
   }
-  return py::dtype::of<float>();
+  throw TypeError(str("Got unsupported ScalarType ", scalar_type_name(d)));  // numpy has no bfloat16
 }
 
 DType from_numpy_dtype(const py::dtype& dt) {
   char k = dt.kind();
   size_t sz = dt.itemsize();
   if (k == 'b') return DType::Bool;
+  if (k == 'u' && sz == 1) return DType::UInt8;
+  if (k == 'i' && sz == 1) return DType::Int8;
+  if (k == 'i' && sz == 2) return DType::Int16;
+  if (k == 'i' && sz == 4) return DType::Int32;
   if (k == 'i' && sz == 8) return DType::Int64;
+  if (k == 'f' && sz == 2) return DType::Float16;
   if (k == 'f' && sz == 4) return DType::Float32;
   if (k == 'f' && sz == 8) return DType::Float64;
   throw TypeError(str("can't convert np.ndarray of type numpy.", std::string(py::str(dt)),
-                      ". The only supported types are: float64, float32, int64, and bool."));
+                      ". The only supported types are: float64, float32, float16, int64, int32, int16, int8, "
+                      "uint8, and bool."));
 }
 
 // Shares the array's memory (the array stays alive as long as the storage does).
@@ -69,6 +81,8 @@ Tensor from_numpy(py::array arr) {
 
 // A numpy view of the tensor's memory; the array keeps the storage alive.
 py::array to_numpy(const Tensor& t) {
+  TG_CHECK(t->device().is_cpu(), TypeError, "can't convert ", t->device().str(),
+           " device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.");
   TG_CHECK(!t->requires_grad(), RuntimeError,
            "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
   std::vector<py::ssize_t> shape(t->shape.begin(), t->shape.end()), strides;
@@ -113,14 +127,13 @@ void bind_tensor(py::module_& m) {
       .def("element_size", [](const Tensor& t) { return itemsize(t->dtype); })
       .def("stride", [](const Tensor& t, py::object dim) -> py::object {
         if (dim.is_none()) return py::tuple(py::cast(t->strides));
-        return py::int_(t->strides[wrap_dim(dim.cast<int64_t>(), t->dim(), "stride")]);
+        return py::int_(t->strides[wrap_dim(dim.cast<int64_t>(), t->dim(), "stride", false)]);
       }, py::arg("dim") = py::none())
       .def("storage_offset", [](const Tensor& t) { return t->offset; })
       .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t->raw()); })
       .def("is_contiguous", [](const Tensor& t) { return t->is_contiguous(); })
       .def("is_floating_point", [](const Tensor& t) { return is_floating(t->dtype); })
       .def_property_readonly("_version", [](const Tensor& t) { return t->version->value.load(); })
-      .def_property_readonly("device", [](const Tensor&) { return py::str("cpu"); })
       .def_property_readonly("_base", [](const Tensor& t) -> Tensor { return t->is_view() ? t->autograd->view->base : nullptr; })
       .def("_is_view", [](const Tensor& t) { return t->is_view(); })
       .def_property_readonly("is_leaf", [](const Tensor& t) { return t->is_leaf(); })
@@ -129,7 +142,8 @@ void bind_tensor(py::module_& m) {
            py::arg("requires_grad") = true)
       .def_property("grad",
           [](const Tensor& t) -> Tensor { return t->autograd ? t->autograd->grad : nullptr; },
-          [](const Tensor& t, const Tensor& g) {
+          [](const Tensor& t, const std::optional<Tensor>& new_grad) {
+            Tensor g = new_grad.value_or(nullptr);
             if (g) {
               TG_CHECK(g->shape == t->shape, RuntimeError, "assigned grad has data of a different size (",
                        shape_str(g->shape), " vs ", shape_str(t->shape), ")");
@@ -162,6 +176,20 @@ void bind_tensor(py::module_& m) {
         };
         if (t->is_leaf()) t->meta().hooks.push_back(hook);
         else t->grad_fn()->pre_hooks[t->autograd->output_nr].push_back(hook);
+        return RemovableHandle{alive};
+      })
+      .def("register_post_accumulate_grad_hook", [](const Tensor& t, py::function fn) {
+        TG_CHECK(t->requires_grad(), RuntimeError,
+                 "cannot register a hook on a tensor that doesn't require gradient");
+        TG_CHECK(t->is_leaf(), RuntimeError, "post accumulate grad hooks cannot be registered on non-leaf tensors");
+        auto alive = std::make_shared<bool>(true);
+        auto holder = std::make_shared<py::function>(fn);
+        t->meta().post_accumulate_hooks.push_back([alive, holder](const Tensor& leaf) {
+          if (!*alive) return;
+          py::gil_scoped_acquire gil;
+          py::object r = (*holder)(leaf);
+          if (!r.is_none()) throw TypeError(str("expected None, but hook returned '", type_name(r), "'"));
+        });
         return RemovableHandle{alive};
       })
       .def("detach", [](const Tensor& t) { return detach(t); })

@@ -1,9 +1,12 @@
 """tinygrad_ext: a PyTorch-shaped autograd engine with a C++17 core.  import tinygrad_ext as tg"""
-from . import _C
+from ._openmp import load_compiled_module as _load_compiled_module
+_C = _load_compiled_module()  # with the OpenMP wait policy of _openmp.py
 from ._C import Generator, Tensor, from_numpy, get_num_threads, set_num_threads
 from ._C import dtype
+from ._C import device, memory_format  # noqa: F401  (tg.device as torch.device)
 from . import _tensor  # noqa: F401  (adds the Python-side Tensor methods)
 from ._tensor import Size
+from ._tensor_surface import *  # noqa: F401,F403  (tg.FloatTensor & co., tg.contiguous_format)
 from ._creation import (arange, as_tensor, empty, empty_like, eye, full, full_like, initial_seed,
                         linspace, manual_seed, normal, ones, ones_like, rand, rand_like, randint,
                         randn, randn_like, randperm, seed, tensor, zeros, zeros_like)
@@ -14,8 +17,16 @@ from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 float32 = float = dtype.float32
 float64 = double = dtype.float64
+float16 = half = dtype.float16
+bfloat16 = dtype.bfloat16
+uint8 = dtype.uint8
+int8 = dtype.int8
+int16 = short = dtype.int16
+int32 = int = dtype.int32  # noqa: A001  (torch.int)
 int64 = long = dtype.int64
 bool = dtype.bool  # noqa: A001  (torch.bool)
+from ._dtype_info import finfo, iinfo  # noqa: E402
+from ._C import can_cast, promote_types  # noqa: E402
 
 default_generator = _C.default_generator()
 
@@ -70,6 +81,9 @@ def detach(input):
 
 from . import nn  # noqa: E402  (tg.nn, after the Tensor surface is complete)
 from .nn import summary  # noqa: E402
+from .nn._conv_functional import TORCH_EXPORTS as _conv_exports  # noqa: E402
+globals().update(_conv_exports)  # tg.conv2d, tg.max_pool2d, tg.batch_norm, ...
+from . import _memory_format  # noqa: E402,F401  (Tensor.contiguous(memory_format=...))
 from . import optim  # noqa: E402  (tg.optim, tg.optim.lr_scheduler)
 
 __version__ = "0.1.0"
@@ -77,6 +91,13 @@ __version__ = "0.1.0"
 # Data loading (tg.utils.data as torch.utils.data; tg.datasets / tg.transforms as torchvision's).
 from . import utils, datasets, transforms  # noqa: E402
 from .serialization import SerializationError, load, save  # noqa: E402  (tg.save / tg.load)
+from ._dlpack import from_dlpack  # noqa: E402  (DLPack and the numpy array protocol)
+from . import cuda  # noqa: E402  (tg.cuda: no CUDA in this build)
+
+preserve_format = memory_format.preserve_format
+contiguous_format = memory_format.contiguous_format
+channels_last = memory_format.channels_last
+channels_last_3d = memory_format.channels_last_3d
 
 # Determinism: every CPU kernel splits its work into pieces whose size does not depend on the
 # thread count (elementwise ops per element, reductions in fixed-size chunks combined in order,
@@ -93,3 +114,5 @@ def use_deterministic_algorithms(mode, *, warn_only=False):
 
 def are_deterministic_algorithms_enabled():
     return _deterministic_algorithms
+from . import distributed  # noqa: E402  (tg.distributed on MPI; mpi4py is loaded on first use)
+from ._layer_exports import *  # noqa: E402,F401,F403  (torch.layer_norm, torch.pixel_shuffle, ...)

@@ -32,19 +32,22 @@ def _size(self, dim=None):
     return self.shape[dim if dim >= 0 else dim + self.dim()] if self.dim() else self.shape[dim]
 
 
+def _values(self):
+    """The values as a numpy array (bfloat16, which numpy lacks, as float32: exact)."""
+    t = self.detach()
+    if t.dtype == _C.dtype.bfloat16:
+        t = t.to(_C.dtype.float32)
+    return t.numpy()
+
+
 def _item(self):
     if self.numel() != 1:
         raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
-    return self.detach().numpy().reshape(()).item()
+    return _values(self).reshape(()).item()
 
 
 def _tolist(self):
-    return self.detach().numpy().tolist()
-
-
-def _array(self, dtype=None, copy=None):
-    arr = self.detach().numpy()
-    return arr if dtype is None else arr.astype(dtype)
+    return _values(self).tolist()
 
 
 def _len(self):
@@ -66,7 +69,7 @@ def _bool(self):
 
 
 def _index(self):
-    if self.dtype not in (_C.dtype.int64, _C.dtype.bool) or self.numel() != 1:
+    if self.dtype.is_floating_point or self.numel() != 1:
         raise TypeError("only integer tensors of a single element can be converted to an index")
     return int(_item(self))
 
@@ -94,31 +97,25 @@ def _min(self, dim=None, keepdim=False):
     return _min_result(*_C._min_dim(self, dim, keepdim))
 
 
+# torch's legacy tensor type names (x.type(), tg.FloatTensor, ...) by dtype
+TENSOR_TYPE_NAMES = {
+    _C.dtype.float32: "FloatTensor", _C.dtype.float64: "DoubleTensor", _C.dtype.float16: "HalfTensor",
+    _C.dtype.bfloat16: "BFloat16Tensor", _C.dtype.uint8: "ByteTensor", _C.dtype.int8: "CharTensor",
+    _C.dtype.int16: "ShortTensor", _C.dtype.int32: "IntTensor", _C.dtype.int64: "LongTensor",
+    _C.dtype.bool: "BoolTensor",
+}
+
+
 def _type(self, dtype=None):
     if dtype is None:
-        names = {_C.dtype.float32: "FloatTensor", _C.dtype.float64: "DoubleTensor",
-                 _C.dtype.int64: "LongTensor", _C.dtype.bool: "BoolTensor"}
-        return "tinygrad_ext." + names[self.dtype]
+        return "tinygrad_ext." + TENSOR_TYPE_NAMES[self.dtype]
     return self.to(dtype)
 
 
-def _new_tensor(self, data, dtype=None, requires_grad=False):
-    from ._creation import tensor
-    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-
-def _new_zeros(self, *size, dtype=None, requires_grad=False):
-    from ._creation import zeros
-    return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-
-def _new_ones(self, *size, dtype=None, requires_grad=False):
-    from ._creation import ones
-    return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
-
-
-def _cpu(self):
-    return self
+def _converter(dtype):
+    def convert(self, memory_format=None):
+        return self.to(dtype)
+    return convert
 
 
 _methods = {
@@ -130,7 +127,6 @@ _methods = {
     "__float__": lambda self: float(_item(self)),
     "__int__": lambda self: int(_item(self)),
     "__index__": _index,
-    "__array__": _array,
     "__format__": lambda self, spec: format(_item(self), spec) if self.dim() == 0 else tensor_repr(self),
     "__reduce_ex__": None,
     "size": _size,
@@ -140,10 +136,12 @@ _methods = {
     "max": _max,
     "min": _min,
     "type": _type,
-    "new_tensor": _new_tensor,
-    "new_zeros": _new_zeros,
-    "new_ones": _new_ones,
-    "cpu": _cpu,
+    "byte": _converter(_C.dtype.uint8),
+    "char": _converter(_C.dtype.int8),
+    "short": _converter(_C.dtype.int16),
+    "int": _converter(_C.dtype.int32),
+    "half": _converter(_C.dtype.float16),
+    "bfloat16": _converter(_C.dtype.bfloat16),
 }
 for _name, _fn in _methods.items():
     if _fn is not None:
@@ -164,3 +162,4 @@ def _dtype_repr(self):
 
 _C.dtype.__repr__ = _dtype_repr
 _C.dtype.__str__ = _dtype_repr
+from . import _tensor_surface  # noqa: E402,F401  (legacy constructors, x.type(), non-op attributes)

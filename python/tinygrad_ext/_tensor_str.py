@@ -83,8 +83,9 @@ def _body(arr, fmt, indent, summarize):
 
 def tensor_repr(t, prefix="tensor("):
     from . import _C
-    arr = t.detach().numpy()
-    is_float = t.dtype in (_C.dtype.float32, _C.dtype.float64)
+    from ._tensor import _values
+    arr = _values(t)
+    is_float = t.dtype.is_floating_point
     indent = len(prefix)
     suffixes = []
     if arr.size == 0:

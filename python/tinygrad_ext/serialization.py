@@ -11,7 +11,8 @@ File layout (version 1; all integers little-endian)::
     32      H     header: UTF-8 JSON describing the saved object (below)
     32+H    P     zero padding so that the data section starts at a multiple of 64
     ...     D     data section: each tensor's raw bytes, C-contiguous, little-endian
-                  (float32 '<f4', float64 '<f8', int64 '<i8', bool one byte 0/1),
+                  (float32 '<f4', float64 '<f8', float16 '<f2', bfloat16 its 16 bits '<i2',
+                  int64 '<i8', int32 '<i4', int16 '<i2', int8 '|i1', uint8 '|u1', bool one byte 0/1),
                   each starting at a multiple of 64 relative to the section start
     ...     32    SHA-256 of every byte before it (magic through the end of the data)
 
@@ -24,7 +25,8 @@ The header is ``{"format": "tinygrad_ext.save", "root": NODE}`` where a NODE is 
 - ``{"t": "dict" | "odict" | "counter", "items": [[KEY, NODE], ...]}`` with KEY a JSON string or
   integer ("odict" loads as collections.OrderedDict, as Module.state_dict() returns; "counter"
   as collections.Counter, as MultiStepLR keeps its milestones);
-- ``{"t": "tensor", "dtype": "float32" | "float64" | "int64" | "bool", "shape": [int, ...],
+- ``{"t": "tensor", "dtype": "float32" | "float64" | "float16" | "bfloat16" | "uint8" | "int8" |
+  "int16" | "int32" | "int64" | "bool", "shape": [int, ...],
   "offset": int, "nbytes": int, "requires_grad": bool, "parameter": bool}`` where offset is
   relative to the data section and nbytes == prod(shape) * itemsize.
 
@@ -57,8 +59,11 @@ _ALIGN = 64
 _DIGEST = 32  # SHA-256
 _CHUNK = 1 << 20
 _MAX_DEPTH = 200  # nesting limit for both save and load (state_dicts nest a few levels)
-_NP_DTYPES = {"float32": np.dtype("<f4"), "float64": np.dtype("<f8"), "int64": np.dtype("<i8"),
+_NP_DTYPES = {"float32": np.dtype("<f4"), "float64": np.dtype("<f8"), "float16": np.dtype("<f2"),
+              "bfloat16": np.dtype("<i2"), "uint8": np.dtype("|u1"), "int8": np.dtype("|i1"),
+              "int16": np.dtype("<i2"), "int32": np.dtype("<i4"), "int64": np.dtype("<i8"),
               "bool": np.dtype("|b1")}
+_FLOAT_NAMES = ("float32", "float64", "float16", "bfloat16")
 
 
 class SerializationError(RuntimeError):
@@ -131,7 +136,10 @@ class _Encoder:
     def _tensor(self, t):
         from .nn.parameter import Parameter
         name = _dtype_name(t)
-        arr = np.asarray(t.detach().numpy(), dtype=_NP_DTYPES[name], order="C")  # keeps 0-d
+        values = t.detach()
+        if name == "bfloat16":  # numpy has no bfloat16: its bits travel as int16
+            values = values.contiguous().view(_tg_dtype("int16"))
+        arr = np.asarray(values.numpy(), dtype=_NP_DTYPES[name], order="C")  # keeps 0-d
         self.size += _pad(self.size)
         node = {"t": "tensor", "dtype": name, "shape": [int(s) for s in arr.shape],
                 "offset": self.size, "nbytes": int(arr.nbytes),
@@ -163,16 +171,23 @@ def _write(obj, f):
     f.write(sha.digest())
 
 
-def save(obj, f):
+def save(obj, f, format="tg"):
     """Saves obj (nested dict/OrderedDict/list/tuple of None, bool, int, float, str and tensors)
     to f, a path or a writable binary file object.  A path is written atomically (a temporary
-    file in the same directory, then renamed)."""
+    file in the same directory, then renamed).  format="torch" writes a torch.save zip
+    checkpoint instead (python/tinygrad_ext/_torch_format.py), which torch.load reads."""
+    if format not in ("tg", "torch"):
+        raise ValueError(f"tg.save: format must be 'tg' or 'torch', got {format!r}")
+    if format == "torch":
+        from ._torch_format import save_torch as write
+    else:
+        write = _write
     if isinstance(f, (str, os.PathLike)):
         path = os.fspath(f)
         fd, tmp = tempfile.mkstemp(prefix=".tgsave-", dir=os.path.dirname(os.path.abspath(path)))
         try:
             with os.fdopen(fd, "wb") as out:
-                _write(obj, out)
+                write(obj, out)
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):
@@ -184,7 +199,7 @@ def save(obj, f):
                         f"{type(f).__name__}")
     if isinstance(f, io.TextIOBase):
         raise TypeError("tg.save: f must be opened in binary mode ('wb'), not text mode")
-    _write(obj, f)
+    write(obj, f)
 
 
 # ---------------------------------------------------------------- loading
@@ -265,8 +280,9 @@ def _reject_constant(name):
 
 
 class _Decoder:
-    def __init__(self, data):
+    def __init__(self, data, relocate):
         self.data = data
+        self.relocate = relocate  # tensor -> tensor: where map_location puts each loaded tensor
 
     def fail(self, path, msg):
         raise SerializationError(f"tg.load: malformed header at {path}: {msg}")
@@ -321,11 +337,11 @@ class _Decoder:
             self.fail(path, f"tensor bytes [{offset}, {offset + nbytes}) lie outside the "
                             f"{len(self.data)}-byte data section")
         requires_grad, parameter = node.get("requires_grad", False), node.get("parameter", False)
-        if type(requires_grad) is not bool or (requires_grad and name in ("int64", "bool")):
+        if type(requires_grad) is not bool or (requires_grad and name not in _FLOAT_NAMES):
             self.fail(path, f"bad requires_grad {requires_grad!r} for a {name} tensor")
         if type(parameter) is not bool:
             self.fail(path, f"bad parameter flag {parameter!r}")
-        t = self._build(name, shape, self.data[offset:offset + nbytes])
+        t = self.relocate(self._build(name, shape, self.data[offset:offset + nbytes]))
         if parameter:
             from .nn.parameter import Parameter
             return Parameter(t, requires_grad)
@@ -343,29 +359,90 @@ class _Decoder:
         else:
             dt = _NP_DTYPES[name]
             arr = np.frombuffer(raw, dtype=dt).astype(dt.newbyteorder("="), copy=True)
-        return from_numpy(arr.reshape(shape))
+        t = from_numpy(arr.reshape(shape))
+        return t.view(_tg_dtype(name)) if name == "bfloat16" else t
 
 
 def _tg_dtype(name):
-    from . import bool as tg_bool, float32, float64, int64
-    return {"float32": float32, "float64": float64, "int64": int64, "bool": tg_bool}[name]
+    from ._C import dtype
+    return getattr(dtype, name)
+
+
+def _load_any(f, relocate):
+    """Dispatches on the first bytes: tg's magic, a zip (torch.save) or torch's legacy pickle."""
+    if f.seekable():
+        here = f.tell()
+        head = f.read(16)
+        f.seek(here)
+        if head.startswith(b"PK\x03\x04") or head.startswith(_legacy_prefix()):
+            from ._torch_format import load_torch
+            return _relocate_all(load_torch(f, head, _remaining(f)), relocate)
+    root, data = _read(f)
+    return _Decoder(data, relocate).decode(root, "<root>")
+
+
+def _relocate_all(obj, relocate):
+    """obj with relocate applied to every tensor inside its dicts, lists and tuples."""
+    if isinstance(obj, Tensor):
+        return relocate(obj)
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            obj[k] = _relocate_all(v, relocate)
+        return obj
+    if isinstance(obj, list):
+        obj[:] = [_relocate_all(v, relocate) for v in obj]
+        return obj
+    if isinstance(obj, tuple) and not hasattr(obj, "_fields"):
+        return type(obj)(_relocate_all(v, relocate) for v in obj)
+    return obj
+
+
+def _legacy_prefix():
+    from ._torch_format import LEGACY_PREFIX
+    return LEGACY_PREFIX
+
+
+_SAVED_LOCATION = "cpu"  # tg.save writes host memory: every tensor was saved from the CPU
+
+
+def _relocation(map_location):
+    """torch's map_location forms as a function of the loaded (CPU) tensor: None keeps it; a
+    device or its string moves every tensor there; a dict maps a saved location ('cpu') to a
+    device; a callable gets (tensor, 'cpu') and returns a tensor, or None to keep it."""
+    from ._C import device
+    if map_location is None:
+        return lambda t: t
+    if isinstance(map_location, dict):
+        map_location = map_location.get(_SAVED_LOCATION)
+        return _relocation(None if map_location is None else device(map_location))
+    if isinstance(map_location, (str, device)):
+        target = device(map_location)
+        return lambda t: t.to(target)
+    if callable(map_location):
+        def call(t):
+            moved = map_location(t, _SAVED_LOCATION)
+            if moved is not None and not isinstance(moved, Tensor):
+                raise TypeError(f"tg.load: map_location must return a tensor or None, got "
+                                f"{type(moved).__name__}")
+            return t if moved is None else moved
+        return call
+    raise TypeError(f"tg.load: map_location must be None, a str, a tg.device, a dict or a callable, "
+                    f"got {type(map_location).__name__}")
 
 
 def load(f, map_location=None, *, weights_only=True):
-    """Loads an object written by tg.save from f (a path or a readable binary file object).
-    Only data is read: nothing in the file is ever executed or unpickled.  map_location may be
-    None or 'cpu' (tensors always live on the CPU); weights_only is accepted for torch
+    """Loads an object written by tg.save (either format) or by torch.save from f (a path or a
+    readable binary file object).  Nothing in the file is ever executed: torch checkpoints go
+    through a restricted unpickler that refuses every global but tensors and containers.
+    map_location takes torch's forms (see _relocation); weights_only is accepted for torch
     compatibility and is always in effect."""
-    if map_location not in (None, "cpu"):
-        raise ValueError(f"tg.load: map_location must be None or 'cpu', got {map_location!r}")
+    relocate = _relocation(map_location)
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as fh:
-            root, data = _read(fh)
-    else:
-        if not hasattr(f, "read"):
-            raise TypeError(f"tg.load: f must be a path or a binary file object, got "
-                            f"{type(f).__name__}")
-        if isinstance(f, io.TextIOBase):
-            raise TypeError("tg.load: f must be opened in binary mode ('rb'), not text mode")
-        root, data = _read(f)
-    return _Decoder(data).decode(root, "<root>")
+            return _load_any(fh, relocate)
+    if not hasattr(f, "read"):
+        raise TypeError(f"tg.load: f must be a path or a binary file object, got "
+                        f"{type(f).__name__}")
+    if isinstance(f, io.TextIOBase):
+        raise TypeError("tg.load: f must be opened in binary mode ('rb'), not text mode")
+    return _load_any(f, relocate)

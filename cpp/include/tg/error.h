@@ -10,6 +10,8 @@ struct RuntimeError : std::runtime_error { using std::runtime_error::runtime_err
 struct TypeError : std::runtime_error { using std::runtime_error::runtime_error; };     // TypeError
 struct ValueError : std::runtime_error { using std::runtime_error::runtime_error; };    // ValueError
 struct IndexError : std::runtime_error { using std::runtime_error::runtime_error; };    // IndexError
+// "op" not implemented for a dtype: NotImplementedError (a RuntimeError subclass, in Python too)
+struct NotImplementedError : RuntimeError { using RuntimeError::RuntimeError; };
 
 namespace detail {
 inline void append(std::ostringstream&) {}

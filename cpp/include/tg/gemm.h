@@ -14,4 +14,30 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double al
           const double* A, int64_t lda, const double* B, int64_t ldb, double beta,
           double* C, int64_t ldc);
 
+// Threads gemm() runs an M x N x K product on (float, or double when f64) with the current
+// thread setting: the cost model's choice, 1 inside a parallel region.
+int gemm_threads(bool f64, int64_t M, int64_t N, int64_t K);
+// Multiply-adds below which a product runs on one thread (batched products split their batch).
+constexpr int64_t kGemmWorkPerThread = int64_t(2) << 20;
+
+// C_i = alpha op(A_i) op(B_i) + beta C_i for i < batch, A_i = A + i * stride_a (likewise B, C).
+// Small matrices, whose product would run on one thread, are spread over threads by batch
+// entry; larger ones run one after the other, each on all the threads it pays for. Either way
+// every C_i gets the same bits as a lone gemm() call.
+void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+                  float alpha, const float* A, int64_t lda, int64_t stride_a, const float* B,
+                  int64_t ldb, int64_t stride_b, float beta, float* C, int64_t ldc, int64_t stride_c);
+void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+                  double alpha, const double* A, int64_t lda, int64_t stride_a, const double* B,
+                  int64_t ldb, int64_t stride_b, double beta, double* C, int64_t ldc,
+                  int64_t stride_c);
+// Threads gemm_batched gives the batch (> 1: split by entry; 1: each entry on gemm_threads).
+int gemm_batch_threads(bool f64, int64_t batch, int64_t M, int64_t N, int64_t K);
+
+// The cache blocks in use (from the detected cache sizes).
+struct GemmBlocks {
+  int64_t mc, kc, nc;
+};
+GemmBlocks gemm_blocks(bool f64);
+
 }  // namespace tg::kernels

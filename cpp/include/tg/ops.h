@@ -40,6 +40,8 @@ void copy_into(const Tensor& dst, const Tensor& src);
 
 // ---- views (cpp/src/ops/view.cpp) ----
 Tensor view(const Tensor& t, const Shape& shape);     // -1 allowed; errors if not viewable
+// The same bytes read as another dtype of the same element size (x.view(tg.int16)); no history.
+Tensor view_dtype(const Tensor& t, DType dtype);
 Tensor reshape(const Tensor& t, const Shape& shape);  // view when possible, else copy
 Tensor permute(const Tensor& t, const Shape& dims);
 Tensor transpose(const Tensor& t, int64_t d0, int64_t d1);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "tg/device.h"
 #include "tg/dtype.h"
 #include "tg/error.h"
 
@@ -13,7 +14,8 @@ namespace tg {
 
 using Shape = std::vector<int64_t>;
 
-// A block of 64-byte-aligned memory, or memory owned by someone else (numpy) kept alive by `owner`.
+// A block of 64-byte-aligned memory, or memory owned by someone else (numpy) kept alive by `owner`,
+// on `device` (the CPU for all memory this build allocates; CUDA memory comes with issue #16).
 struct Storage {
   Storage() = default;
   Storage(const Storage&) = delete;
@@ -23,6 +25,7 @@ struct Storage {
   size_t nbytes = 0;
   bool owns_data = false;      // allocated by allocate(): freed with the storage
   std::shared_ptr<void> owner;  // wrapped memory: whatever keeps it alive
+  Device device;               // the CPU unless set
   static std::shared_ptr<Storage> allocate(size_t nbytes);
   static std::shared_ptr<Storage> wrap(void* data, size_t nbytes, std::shared_ptr<void> owner);
 };
@@ -37,6 +40,8 @@ using Tensor = std::shared_ptr<TensorImpl>;
 struct Node;
 // A gradient hook: returns a replacement gradient, or nullptr to keep the one given.
 using Hook = std::function<Tensor(const Tensor&)>;
+// Runs after a leaf's gradient has been accumulated into its .grad (the leaf is passed).
+using PostAccumulateHook = std::function<void(const Tensor&)>;
 
 // How a differentiable view was made; decides torch's errors for in-place ops on it.
 enum class ViewCreation : uint8_t { Default, NoGradMode, MultiOutput };
@@ -59,6 +64,7 @@ struct AutogradMeta {
   std::weak_ptr<TensorImpl> retain_target;  // retain_grad: the tensor whose .grad the hook fills
   std::shared_ptr<bool> retain_hook_alive;  // false once its history moves to another node
   std::vector<Hook> hooks;  // leaves: run before accumulation
+  std::vector<PostAccumulateHook> post_accumulate_hooks;  // leaves: run after accumulation
   std::unique_ptr<ViewInfo> view;  // set for differentiable views only
 };
 
@@ -82,6 +88,7 @@ class TensorImpl {
   std::unique_ptr<AutogradMeta> autograd;  // allocated on first use
 
   int64_t dim() const { return static_cast<int64_t>(shape.size()); }
+  const Device& device() const { return storage->device; }
   int64_t numel() const;
   bool is_contiguous() const;
   char* raw() const { return static_cast<char*>(storage->data) + offset * itemsize(dtype); }
@@ -106,7 +113,24 @@ std::string shape_str(const Shape& shape);  // "[2, 3]"
 // "[torch.FloatTensor [2, 3]]"-like description used in error messages.
 std::string describe(const Tensor& t);
 // Wraps a possibly negative dim into [0, ndim); raises IndexError naming `op` when out of range.
-int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);
+// A 0-d tensor accepts dims 0 and -1 unless wrap_scalar is false (ops that index a dim's size or
+// stride: torch's "Dimension specified as 0 but tensor has no dimensions").
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op, bool wrap_scalar = true);
+
+// ---- device checks (cpp/src/core/device.cpp) ----
+[[noreturn]] void throw_device_mismatch(const char* op, const Device& a, const Device& b);
+// Raises torch's RuntimeError ("Expected all tensors to be on the same device, but found at least
+// two devices, cpu and cuda:0!") naming `op` unless every tensor lives on one device; null tensors
+// (absent optional operands) are skipped. Multi-tensor ops call it at their entry; it costs a
+// byte compare per operand.
+inline void check_same_device(const char*, const Tensor&) {}
+template <typename... Rest>
+void check_same_device(const char* op, const Tensor& first, const Tensor& second, const Rest&... rest) {
+  if (first && second && first->device() != second->device())
+    throw_device_mismatch(op, first->device(), second->device());
+  check_same_device(op, first ? first : second, rest...);
+}
+void check_same_device(const char* op, const std::vector<Tensor>& tensors);
 
 // New tensors.
 Tensor empty(const Shape& shape, DType dtype);

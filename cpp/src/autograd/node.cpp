@@ -85,6 +85,10 @@ Grads AccumulateGrad::apply(Grads&& grads) {
     copy_into(m.grad, add(m.grad, g));
     m.grad->bump_version();
   }
+  if (!m.post_accumulate_hooks.empty()) {
+    auto hooks = m.post_accumulate_hooks;  // a hook may register or remove hooks
+    for (auto& hook : hooks) hook(variable);
+  }
   return {};
 }
 

@@ -112,13 +112,14 @@ std::string shape_str(const Shape& shape) {
 }
 
 std::string describe(const Tensor& t) {
-  static const char* names[] = {"BoolTensor", "LongTensor", "FloatTensor", "DoubleTensor"};
-  std::string s = str("[tinygrad_ext.", names[static_cast<int>(t->dtype)], " [");
+  std::string s = str("[tinygrad_ext.", scalar_type_name(t->dtype), "Tensor [");
   for (size_t i = 0; i < t->shape.size(); ++i) s += (i ? ", " : "") + std::to_string(t->shape[i]);
   return s + "]]";
 }
 
-int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op, bool wrap_scalar) {
+  if (ndim == 0 && !wrap_scalar)
+    throw IndexError(str(op, ": Dimension specified as ", dim, " but tensor has no dimensions"));
   int64_t n = ndim == 0 ? 1 : ndim;  // 0-d tensors accept dim 0 and -1, as torch
   if (dim < -n || dim >= n)
     throw IndexError(str(op, ": Dimension out of range (expected to be in range of [", -n, ", ",
@@ -129,8 +130,8 @@ int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
 Tensor empty(const Shape& shape, DType dtype) {
   int64_t n = shape_numel(shape);
   size_t isz = itemsize(dtype);
-  if (n > 0 && static_cast<uint64_t>(n) > std::numeric_limits<size_t>::max() / isz / 2)
-    throw std::bad_alloc();
+  if (n > std::numeric_limits<int64_t>::max() / static_cast<int64_t>(isz))
+    throw RuntimeError(str("Storage size calculation overflowed with sizes=", shape_str(shape)));
   auto st = Storage::allocate(static_cast<size_t>(n) * isz);
   return std::make_shared<TensorImpl>(std::move(st), 0, shape, contiguous_strides(shape), dtype,
                                       std::make_shared<VersionCounter>());

@@ -12,13 +12,11 @@ namespace tg {
 DType result_type(const Tensor& a, const Tensor& b) {
   bool a0 = a->dim() == 0, b0 = b->dim() == 0;
   if (a0 == b0) return promote(a->dtype, b->dtype);
-  const Tensor& dimmed = a0 ? b : a;
-  const Tensor& zero_d = a0 ? a : b;
-  return kind_of(zero_d->dtype) > kind_of(dimmed->dtype) ? zero_d->dtype : dimmed->dtype;
+  return combine_categories(a0 ? b->dtype : a->dtype, a0 ? a->dtype : b->dtype);
 }
 
 DType result_type(const Tensor& a, const Scalar& b) {
-  return b.kind > kind_of(a->dtype) ? b.default_dtype() : a->dtype;
+  return combine_categories(a->dtype, b.default_dtype());
 }
 
 namespace {
@@ -52,12 +50,14 @@ bool simd_arith(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b
 template <typename T>
 void arith(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
   using kernels::binary_loop;
+  using W = std::conditional_t<std::is_integral_v<T>, uint64_t, T>;
   if constexpr (std::is_same_v<T, float>)
     if (simd_arith(op, out, a, b)) return;
   switch (op) {
-    case BinaryOp::Add: return binary_loop<T, T>(out, a, b, [](T x, T y) { return static_cast<T>(x + y); });
-    case BinaryOp::Sub: return binary_loop<T, T>(out, a, b, [](T x, T y) { return static_cast<T>(x - y); });
-    case BinaryOp::Mul: return binary_loop<T, T>(out, a, b, [](T x, T y) { return static_cast<T>(x * y); });
+    // integers wrap around on overflow, as torch; done in uint64 where that is defined behaviour
+    case BinaryOp::Add: return binary_loop<T, T>(out, a, b, [](T x, T y) { return static_cast<T>(W(x) + W(y)); });
+    case BinaryOp::Sub: return binary_loop<T, T>(out, a, b, [](T x, T y) { return static_cast<T>(W(x) - W(y)); });
+    case BinaryOp::Mul: return binary_loop<T, T>(out, a, b, [](T x, T y) { return static_cast<T>(W(x) * W(y)); });
     case BinaryOp::Div:
       if constexpr (std::is_floating_point_v<T>)
         return binary_loop<T, T>(out, a, b, [](T x, T y) { return x / y; });
@@ -66,12 +66,7 @@ void arith(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
       if constexpr (std::is_floating_point_v<T>)
         return binary_loop<T, T>(out, a, b, [](T x, T y) { return std::pow(x, y); });
       else
-        return binary_loop<T, T>(out, a, b, [](T x, T y) {
-          int64_t r = 1, base = static_cast<int64_t>(x);
-          for (int64_t k = static_cast<int64_t>(y); k > 0; k >>= 1, base *= base)
-            if (k & 1) r *= base;
-          return static_cast<T>(r);
-        });
+        return binary_loop<T, T>(out, a, b, [](T x, T y) { return int_pow<T>(x, static_cast<int64_t>(y)); });
     // maximum/minimum propagate NaN, as torch.
     case BinaryOp::Maximum:
       return binary_loop<T, T>(out, a, b, [](T x, T y) { return (x != x) ? x : (y != y) ? y : (x > y ? x : y); });
@@ -117,6 +112,17 @@ Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, DType comput
 }
 
 void binary_kernel_into(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute) {
+  check_same_device(op_name(op), a, b, out);
+  if (!is_compute_dtype(compute)) {
+    // as torch: operands are converted to the common dtype first, then e.g. int32 computes in
+    // int64 and float16 in float32, and the result is rounded once on store
+    DType wide = compute_dtype(compute);
+    Tensor result = empty(out->shape, is_comparison(op) ? DType::Bool : wide);
+    binary_kernel_into(op, result, cast_for_kernel(cast_for_kernel(a, compute), wide),
+                       cast_for_kernel(cast_for_kernel(b, compute), wide), wide);
+    copy_into(out, result);
+    return;
+  }
   Tensor x = cast_for_kernel(a, compute), y = cast_for_kernel(b, compute);
   dispatch_dtype(compute, [&](auto z) {
     using T = decltype(z);

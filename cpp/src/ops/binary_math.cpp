@@ -25,6 +25,10 @@ Tensor int_or_float(const Tensor& a, const Tensor& b, const char* op, F f) {
   DType dt = result_type(a, b);
   TG_CHECK(dt != DType::Bool, RuntimeError, op, ": not implemented for 'Bool'");
   check_int_divisor(b, dt, op);
+  if (!is_compute_dtype(dt)) {  // converted to dt, computed wider (int64 / float32), rounded once
+    auto widen = [&](const Tensor& t) { return cast_for_kernel(cast_for_kernel(t, dt), compute_dtype(dt)); };
+    return cast_for_kernel(int_or_float(widen(a), widen(b), op, f), dt);
+  }
   return dispatch_dtype(dt, [&](auto z) {
     using T = decltype(z);
     if constexpr (std::is_same_v<T, bool>) return Tensor();
@@ -38,7 +42,7 @@ Tensor int_or_float(const Tensor& a, const Tensor& b, const char* op, F f) {
 Tensor fmod(const Tensor& a, const Tensor& b) {
   Tensor out = int_or_float(a, b, "fmod", [](auto x, auto y) {
     if constexpr (std::is_floating_point_v<decltype(x)>) return std::fmod(x, y);
-    else return x % y;
+    else return y == -1 ? decltype(x)(0) : x % y;  // INT64_MIN % -1 traps on x86
   });
   record("FmodBackward1", {a, b}, {out}, [&] {
     return [sa = save(a), sb = save(b)](const Grads& g) -> Grads {
@@ -57,7 +61,7 @@ Tensor remainder(const Tensor& a, const Tensor& b) {
       T r = std::fmod(x, y);
       return (r != 0 && ((r < 0) != (y < 0))) ? r + y : r;
     } else {
-      T r = x % y;
+      T r = y == -1 ? T(0) : x % y;  // INT64_MIN % -1 traps on x86
       return (r != 0 && ((r < 0) != (y < 0))) ? static_cast<T>(r + y) : r;
     }
   });
@@ -76,6 +80,8 @@ Tensor floor_divide(const Tensor& a, const Tensor& b) {
     if constexpr (std::is_floating_point_v<T>) {
       return std::floor(x / y);
     } else {
+      // INT64_MIN / -1 traps on x86; torch gives the wrapped negation
+      if (y == -1) return static_cast<T>(uint64_t(0) - static_cast<uint64_t>(x));
       T q = x / y;
       return (x % y != 0 && ((x < 0) != (y < 0))) ? static_cast<T>(q - 1) : q;
     }
@@ -149,6 +155,7 @@ bool equal(const Tensor& a, const Tensor& b) {
 
 // ---- small linear algebra: shape checks, then matmul (whose backward is in matmul.cpp) ----
 Tensor bmm(const Tensor& a, const Tensor& b) {
+  check_same_device("bmm", a, b);
   TG_CHECK(a->dim() == 3, RuntimeError, "bmm: batch1 must be a 3D tensor, got shape ", shape_str(a->shape));
   TG_CHECK(b->dim() == 3, RuntimeError, "bmm: batch2 must be a 3D tensor, got shape ", shape_str(b->shape));
   TG_CHECK(a->shape[0] == b->shape[0], RuntimeError, "bmm: batch1 and batch2 must have the same batch size, got ",
@@ -159,6 +166,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
 }
 
 Tensor mv(const Tensor& m, const Tensor& v) {
+  check_same_device("mv", m, v);
   TG_CHECK(m->dim() == 2 && v->dim() == 1, RuntimeError, "mv: vector + matrix @ vector expected, got ",
            m->dim(), "D and ", v->dim(), "D (shapes ", shape_str(m->shape), " and ", shape_str(v->shape), ")");
   TG_CHECK(m->shape[1] == v->shape[0], RuntimeError, "mv: size mismatch, got input (", m->shape[0], "x",
@@ -167,6 +175,7 @@ Tensor mv(const Tensor& m, const Tensor& v) {
 }
 
 Tensor dot(const Tensor& a, const Tensor& b) {
+  check_same_device("dot", a, b);
   TG_CHECK(a->dim() == 1 && b->dim() == 1, RuntimeError, "dot: 1D tensors expected, but got ", a->dim(), "D and ",
            b->dim(), "D tensors");
   TG_CHECK(a->dtype == b->dtype, RuntimeError, "dot: expected both vectors to have same dtype, but found ",
@@ -178,6 +187,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
 }
 
 Tensor outer(const Tensor& a, const Tensor& b) {
+  check_same_device("outer", a, b);
   TG_CHECK(a->dim() == 1 && b->dim() == 1, RuntimeError, "outer: expected 1D tensors, got ", a->dim(), "D and ",
            b->dim(), "D (shapes ", shape_str(a->shape), " and ", shape_str(b->shape), ")");
   return mul(unsqueeze(a, 1), unsqueeze(b, 0));

@@ -64,6 +64,7 @@ bool copy_transposed(const Tensor& dst, const Tensor& src) {
   };
   if (size == 8) run(uint64_t{});  // the bytes are moved, whatever the dtype
   else if (size == 4) run(uint32_t{});
+  else if (size == 2) run(uint16_t{});
   else if (size == 1) run(uint8_t{});
   else return false;
   return true;
@@ -83,11 +84,11 @@ void copy_into(const Tensor& dst, const Tensor& src) {
     return;
   }
   if (copy_transposed(dst, src)) return;
-  dispatch_dtype(dst->dtype, [&](auto o) {
+  dispatch_all(dst->dtype, [&](auto o) {
     using Out = decltype(o);
-    dispatch_dtype(src->dtype, [&](auto i) {
+    dispatch_all(src->dtype, [&](auto i) {
       using In = decltype(i);
-      kernels::unary_loop<Out, In>(dst, src, [](In v) { return static_cast<Out>(v); });
+      kernels::unary_loop<Out, In>(dst, src, [](In v) { return cast_value<Out>(v); });
     });
   });
 }

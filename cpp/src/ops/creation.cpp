@@ -9,7 +9,7 @@ namespace tg {
 Tensor full(const Shape& shape, Scalar value, DType dtype) {
   Tensor t = empty(shape, dtype);
   int64_t n = t->numel();
-  dispatch_dtype(dtype, [&](auto z) {
+  dispatch_all(dtype, [&](auto z) {
     using T = decltype(z);
     T v = value.to<T>();
     T* p = t->data<T>();
@@ -27,6 +27,7 @@ Tensor scalar_tensor(Scalar value, DType dtype) { return full({}, value, dtype);
 Tensor arange(Scalar start, Scalar end, Scalar step, std::optional<DType> dtype) {
   bool any_float = start.kind == Kind::Float || end.kind == Kind::Float || step.kind == Kind::Float;
   DType dt = dtype ? *dtype : (any_float ? DType::Float32 : DType::Int64);
+  if (dt == DType::Bool) throw_not_implemented("arange_cpu", dt);
   TG_CHECK(step.f != 0, RuntimeError, "arange: step must be nonzero");
   TG_CHECK((step.f > 0 && end.f >= start.f) || (step.f < 0 && end.f <= start.f), RuntimeError,
            "arange: upper bound and larger bound inconsistent with step sign");
@@ -40,18 +41,19 @@ Tensor arange(Scalar start, Scalar end, Scalar step, std::optional<DType> dtype)
   else
     n = (end.i - start.i + step.i + (step.i > 0 ? -1 : 1)) / step.i;
   Tensor t = empty({n}, dt);
-  dispatch_dtype(dt, [&](auto z) {
+  dispatch_all(dt, [&](auto z) {
     using T = decltype(z);
     T* p = t->data<T>();
     for (int64_t i = 0; i < n; ++i)
-      p[i] = any_float ? static_cast<T>(start.f + static_cast<double>(i) * step.f)
-                       : static_cast<T>(start.i + i * step.i);
+      p[i] = any_float ? cast_value<T>(start.f + static_cast<double>(i) * step.f)
+                       : cast_value<T>(start.i + i * step.i);
   });
   return t;
 }
 
 Tensor linspace(double start, double end, int64_t steps, DType dtype) {
   TG_CHECK(steps >= 0, RuntimeError, "linspace: number of steps must be non-negative");
+  if (!is_compute_dtype(dtype)) return cast_for_kernel(linspace(start, end, steps, compute_dtype(dtype)), dtype);
   Tensor t = empty({steps}, dtype);
   // torch fills the first half forward from start and the second half backward from end,
   // computing in the output's own precision.
@@ -72,10 +74,10 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype) {
 Tensor eye(int64_t n, int64_t m, DType dtype) {
   TG_CHECK(n >= 0 && m >= 0, RuntimeError, "eye: n and m must be non-negative, got ", n, " and ", m);
   Tensor t = zeros({n, m}, dtype);
-  dispatch_dtype(dtype, [&](auto z) {
+  dispatch_all(dtype, [&](auto z) {
     using T = decltype(z);
     T* p = t->data<T>();
-    for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = static_cast<T>(1);
+    for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = cast_value<T>(int64_t(1));
   });
   return t;
 }

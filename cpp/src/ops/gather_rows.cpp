@@ -52,6 +52,13 @@ bool rows_contiguous(const Tensor& t) {
   return true;
 }
 
+// A row copy is memory-bound: one thread nearly saturates bandwidth, and waking a team costs
+// more than copying a typical batch (badly so on a loaded machine), so split only above
+// kCopyGrain elements per thread.
+static int64_t copy_rows_grain(int64_t row_elems) { return std::max<int64_t>(1, kCopyGrain / std::max<int64_t>(row_elems, 1)); }
+
+int copy_rows_threads(int64_t k, int64_t row_elems) { return plan_threads(k, copy_rows_grain(row_elems)); }
+
 void copy_rows(const Tensor& out, const Tensor& src, const int64_t* idx, int64_t k) {
   const int64_t n = src->shape[0], row_elems = shape_numel(tail(src->shape));
   if (k == 0 || row_elems == 0) return;
@@ -59,11 +66,7 @@ void copy_rows(const Tensor& out, const Tensor& src, const int64_t* idx, int64_t
   const size_t row_bytes = static_cast<size_t>(row_elems * item);
   const char* base = src->raw();
   char* dst = out->raw();
-  // A row copy is memory-bound: one thread nearly saturates bandwidth, and waking a team costs
-  // more than copying a typical batch (badly so on a loaded machine), so split only above
-  // kCopyGrain elements per thread.
-  const int64_t grain = std::max<int64_t>(1, kCopyGrain / row_elems);
-  parallel_for(k, grain, [&](int64_t b, int64_t e) {
+  parallel_for(k, copy_rows_grain(row_elems), [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       const int64_t r = idx[i] < 0 ? idx[i] + n : idx[i];
       std::memcpy(dst + i * row_bytes, base + r * stride0 * item, row_bytes);

@@ -13,6 +13,8 @@ Tensor gather_rows(const Tensor& src, const Tensor& index);
 // shape [k, src's row shape]; idx in [-n, n) (negative values wrap), already checked. No autograd:
 // the row copy behind gather_rows and index_select(dim=0).
 void copy_rows(const Tensor& out, const Tensor& src, const int64_t* idx, int64_t k);
+// Threads copy_rows uses for k rows of row_elems elements (the cost model's choice).
+int copy_rows_threads(int64_t k, int64_t row_elems);
 // True when every dim of t after the first is laid out contiguously (size-1 dims do not matter).
 bool rows_contiguous(const Tensor& t);
 // stack(tensors, 0) for same-shape tensors, promoted to a common dtype.

@@ -87,6 +87,8 @@ std::vector<std::optional<Tensor>> expand_masks(const Tensor& self, const Tensor
 }
 
 IndexPlan make_plan(const Tensor& self, const TensorIndices& raw) {
+  for (const auto& i : raw)
+    if (i) check_same_device("index", self, *i);
   GradModeGuard off(false);
   std::vector<std::optional<Tensor>> idx = expand_masks(self, raw);
   IndexPlan p;
@@ -204,6 +206,7 @@ Tensor index(const Tensor& self, const TensorIndices& indices) {
 }
 
 void index_put_raw(const Tensor& self, const TensorIndices& indices, const Tensor& values, bool accumulate) {
+  check_same_device("index_put_", self, values);
   IndexPlan p = make_plan(self, indices);
   GradModeGuard off(false);
   bool fits = values->dim() <= static_cast<int64_t>(p.out_shape.size());
@@ -256,6 +259,7 @@ Tensor index_put(const Tensor& self, const TensorIndices& indices, const Tensor&
 }
 
 Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index_) {
+  check_same_device("index_select", self, index_);
   TG_CHECK(index_->dim() <= 1, IndexError, "index_select(): Index is supposed to be a vector, got shape ",
            shape_str(index_->shape));
   TG_CHECK(index_->dtype == DType::Int64, RuntimeError, "index_select(): Expected dtype int64 for index, got ",
@@ -314,6 +318,7 @@ Tensor nonzero(const Tensor& self) {
 }
 
 Tensor masked_select(const Tensor& self, const Tensor& mask) {
+  check_same_device("masked_select", self, mask);
   TG_CHECK(mask->dtype == DType::Bool, RuntimeError, "masked_select: expected BoolTensor for mask, got ",
            dtype_name(mask->dtype));
   Shape shape = broadcast_shapes(self->shape, mask->shape, "masked_select");

@@ -42,6 +42,7 @@ void assign_inplace(const Tensor& self, const Tensor& result, const char* op, bo
 }
 
 bool binary_inplace_direct(BinaryOp op, const Tensor& self, const Tensor& other) {
+  check_same_device("in-place op", self, other);
   // Disjoint memory, or exactly self's elements (other == self): compared by address, since two
   // storages can wrap the same memory (from_numpy of one array twice).
   auto span = [](const Tensor& t) {

@@ -67,6 +67,7 @@ Tensor triangle(const Tensor& x, const char* op, Keep keep) {
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   TG_CHECK(!tensors.empty(), ValueError, "cat(): expected a non-empty list of Tensors");
+  check_same_device("cat", tensors);
   const Tensor* ref = nullptr;
   DType dt = tensors[0]->dtype;
   for (size_t i = 0; i < tensors.size(); ++i) {
@@ -122,6 +123,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
 
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
   TG_CHECK(!tensors.empty(), ValueError, "stack(): expected a non-empty list of Tensors");
+  check_same_device("stack", tensors);
   int64_t d = wrap_dim(dim, tensors[0]->dim() + 1, "stack");
   std::vector<Tensor> parts;
   for (size_t i = 0; i < tensors.size(); ++i) {
@@ -244,7 +246,7 @@ Tensor roll(const Tensor& self, const Shape& shifts, const Shape& dims) {
            shifts.size(), ", dims: ", dims.size());
   Tensor r = self;
   for (size_t i = 0; i < dims.size(); ++i) {
-    int64_t d = wrap_dim(dims[i], self->dim(), "roll");
+    int64_t d = wrap_dim(dims[i], self->dim(), "roll", false);
     int64_t n = self->shape[d];
     if (n == 0) continue;
     int64_t s = ((shifts[i] % n) + n) % n;
@@ -280,21 +282,20 @@ Tensor movedim(const Tensor& self, const Shape& source, const Shape& destination
 }
 
 Tensor unflatten(const Tensor& self, int64_t dim, const Shape& sizes) {
-  int64_t d = wrap_dim(dim, self->dim(), "unflatten");
+  int64_t d = wrap_dim(dim, self->dim(), "unflatten", false);
   TG_CHECK(!sizes.empty(), RuntimeError, "unflatten: sizes must be non-empty");
-  int64_t known = 1, infer = -1;
-  for (size_t i = 0; i < sizes.size(); ++i) {
-    if (sizes[i] == -1) {
-      TG_CHECK(infer < 0, RuntimeError, "unflatten: only one dimension can be inferred");
-      infer = static_cast<int64_t>(i);
-    } else {
-      known *= sizes[i];
-    }
-  }
-  int64_t n = self->shape[d];
+  int64_t infer = -1;
   Shape s = sizes;
-  if (infer >= 0 && known != 0 && n % known == 0) s[infer] = n / known;
-  TG_CHECK(shape_numel(s) == n || (infer >= 0 && known == 0 && n == 0), RuntimeError, "unflatten: Provided sizes ",
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] != -1) continue;
+    TG_CHECK(infer < 0, RuntimeError, "unflatten: only one dimension can be inferred");
+    infer = static_cast<int64_t>(i);
+    s[i] = 1;
+  }
+  int64_t known = shape_numel(s);  // rejects other negative sizes and overflow
+  int64_t n = self->shape[d];
+  if (infer >= 0) s[infer] = known != 0 && n % known == 0 ? n / known : -1;
+  TG_CHECK(((infer < 0 || s[infer] >= 0) && shape_numel(s) == n) || (infer >= 0 && known == 0 && n == 0), RuntimeError, "unflatten: Provided sizes ",
            shape_str(sizes), " don't multiply up to the size of dim ", d, " (", n, ") in the input tensor");
   Shape shape(self->shape.begin(), self->shape.begin() + d);
   shape.insert(shape.end(), s.begin(), s.end());

@@ -10,6 +10,7 @@ namespace tg::math {
 // out = f(x) elementwise in dtype `dt` (x is cast first); no autograd.
 template <typename F>
 Tensor map1(const Tensor& x, DType dt, const char* op, F f) {
+  if (!is_compute_dtype(dt)) return cast_for_kernel(map1(x, compute_dtype(dt), op, f), dt);
   Tensor in = to_dtype(detach(x), dt);
   Tensor out = empty(x->shape, dt);
   dispatch_dtype(dt, [&](auto z) {

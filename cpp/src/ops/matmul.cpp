@@ -76,11 +76,9 @@ Tensor batched_product(const Tensor& a, const Tensor& b) {
     T* C = out->data<T>();
     if constexpr (std::is_floating_point_v<T>) {
       GemmOperand ga = as_gemm_operand(A), gb = as_gemm_operand(B);
-      for (int64_t i = 0; i < batch; ++i) {
-        const T* pa = ga.t->template data<T>() + i * ga.t->strides[0];
-        const T* pb = gb.t->template data<T>() + i * gb.t->strides[0];
-        kernels::gemm(ga.trans, gb.trans, M, N, K, T(1), pa, ga.ld, pb, gb.ld, T(0), C + i * M * N, N);
-      }
+      kernels::gemm_batched(batch, ga.trans, gb.trans, M, N, K, T(1), ga.t->template data<T>(), ga.ld,
+                            ga.t->strides[0], gb.t->template data<T>(), gb.ld, gb.t->strides[0], T(0), C,
+                            N, M * N);
     } else if constexpr (std::is_same_v<T, int64_t>) {
       for (int64_t i = 0; i < batch; ++i)
         int_matmul<T>(A->data<T>() + i * A->strides[0], B->data<T>() + i * B->strides[0], C + i * M * N,
@@ -127,6 +125,7 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b, const char* name) {
 }  // namespace
 
 Tensor mm(const Tensor& a, const Tensor& b) {
+  check_same_device("mm", a, b);
   TG_CHECK(a->dim() == 2, RuntimeError, "mm: self must be a matrix, got ", a->dim(), "-D tensor of shape ",
            shape_str(a->shape));
   TG_CHECK(b->dim() == 2, RuntimeError, "mm: mat2 must be a matrix, got ", b->dim(), "-D tensor of shape ",
@@ -135,6 +134,7 @@ Tensor mm(const Tensor& a, const Tensor& b) {
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
+  check_same_device("matmul", a, b);
   int64_t na = a->dim(), nb = b->dim();
   TG_CHECK(na > 0 && nb > 0, RuntimeError, "both arguments to matmul need to be at least 1D, but they are ",
            na, "D and ", nb, "D");
@@ -154,6 +154,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 // GEMM accumulates into it (C = alpha A B + beta C). beta == 0 ignores the input, NaN included.
 // Backward: d input = beta G (summed to input's shape), d mat1 = alpha G mat2^T, d mat2 = alpha mat1^T G.
 Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, Scalar beta, Scalar alpha) {
+  check_same_device("addmm", input, m1, m2);
   TG_CHECK(m1->dim() == 2, RuntimeError, "addmm: mat1 must be a matrix, got ", m1->dim(), "-D tensor");
   TG_CHECK(m2->dim() == 2, RuntimeError, "addmm: mat2 must be a matrix, got ", m2->dim(), "-D tensor");
   int64_t M = m1->shape[0], K = m1->shape[1], N = m2->shape[1];

@@ -60,6 +60,7 @@ Tensor embedding_scatter(const Tensor& gin, const Tensor& idx, int64_t num_weigh
 }  // namespace
 
 Tensor embedding(const Tensor& weight, const Tensor& indices, std::optional<int64_t> padding_idx) {
+  check_same_device("embedding", weight, indices);
   TG_CHECK(weight->dim() == 2, RuntimeError, "embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape ",
            shape_str(weight->shape));
   TG_CHECK(indices->dtype == DType::Int64, RuntimeError, "embedding: expected int64 indices, got ",

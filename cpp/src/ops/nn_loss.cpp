@@ -141,6 +141,7 @@ std::pair<Tensor, Tensor> class_grad_parts(const Shape& xshape, const ClassLayou
 Tensor class_loss(const Tensor& input, const Tensor& target, const std::optional<Tensor>& weight,
                   int64_t reduction, int64_t ignore_index, double eps, bool logits) {
   const char* op = logits ? "cross_entropy" : "nll_loss";
+  check_same_device(op, input, target, weight ? *weight : Tensor());
   TG_CHECK(reduction >= 0 && reduction <= 2, ValueError, op, ": reduction must be 'none', 'mean' or 'sum'");
   TG_CHECK(eps >= 0 && eps <= 1, ValueError, op, ": label_smoothing must be between 0.0 and 1.0, got ", eps);
   ClassLayout L = class_layout(input, target, op);
@@ -185,6 +186,7 @@ Tensor class_loss(const Tensor& input, const Tensor& target, const std::optional
 }
 
 void check_same_shape(const Tensor& input, const Tensor& target, const char* op) {
+  check_same_device(op, input, target);
   TG_CHECK(is_floating(input->dtype) && is_floating(target->dtype), RuntimeError, op,
            ": expected floating-point input and target, got ", dtype_name(input->dtype), " and ",
            dtype_name(target->dtype));
@@ -247,6 +249,7 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target_in) {
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target_in,
                                         const std::optional<Tensor>& pos_weight) {
   const char* op = "binary_cross_entropy_with_logits";
+  check_same_device(op, input, target_in, pos_weight ? *pos_weight : Tensor());
   check_same_shape(input, target_in, op);
   Tensor x = contiguous(input);
   Tensor y = contiguous(to_dtype(target_in, input->dtype));

@@ -104,7 +104,7 @@ void sum_kernel(const Plan& p, Acc* out) {
       out[0] = s;
       return;
     }
-    parallel_for(p.A, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(R, 1)), [&](int64_t b, int64_t e) {
+    parallel_for(p.A, rows_grain(R), [&](int64_t b, int64_t e) {
       for (int64_t a = b; a < e; ++a) out[a] = pairwise_sum<Acc>(x + a * R, R);
     });
     return;
@@ -128,7 +128,7 @@ template <typename T, bool kMax>
 void arg_kernel(const Plan& p, T* values, int64_t* indices) {
   const T* x = p.src->data<T>();
   const int64_t R = p.R, B = p.B;
-  parallel_for(p.A * B, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(R, 1)), [&](int64_t b0, int64_t e0) {
+  parallel_for(p.A * B, rows_grain(R), [&](int64_t b0, int64_t e0) {
     for (int64_t ab = b0; ab < e0; ++ab) {
       int64_t a = ab / B, j = ab % B;
       const T* col = x + a * R * B + j;
@@ -168,6 +168,10 @@ std::pair<Tensor, Tensor> extreme(const Tensor& x, const Shape& dims, bool keepd
       throw IndexError(str(op, "(): Expected reduction dim ", dims[0], " to have non-zero size.", where));
     throw RuntimeError(str(op, "(): Expected reduction dim to be specified for input.numel() == 0. "
                            "Specify the reduction dim with the 'dim' argument.", where));
+  }
+  if (!is_compute_dtype(x->dtype)) {  // the extremes of the widened values are exact
+    auto [v, i] = extreme(cast_for_kernel(x, compute_dtype(x->dtype)), dims, keepdim, want_max, want_indices, op);
+    return {cast_for_kernel(v, x->dtype), i};
   }
   Tensor values = empty(p.out_shape, x->dtype);
   Tensor indices = want_indices ? empty(p.out_shape, DType::Int64) : nullptr;
@@ -231,14 +235,17 @@ std::pair<Tensor, Tensor> extreme_dim(const Tensor& x, int64_t dim, bool keepdim
 
 Tensor sum(const Tensor& x_in, const Shape& dims, bool keepdim, std::optional<DType> dtype) {
   Tensor x = dtype ? to_dtype(x_in, *dtype) : x_in;
-  Plan p = plan(x, dims, keepdim, "sum");
   DType dt = sum_dtype(x->dtype);
-  Tensor out = empty(p.out_shape, dt);
-  dispatch_dtype(x->dtype, [&](auto z) {
+  // float16/bfloat16 accumulate in float32 and round once, as torch; narrow integers in int64
+  Tensor xc = cast_for_kernel(x, compute_dtype(x->dtype));
+  Plan p = plan(xc, dims, keepdim, "sum");
+  Tensor out = empty(p.out_shape, compute_dtype(dt));
+  dispatch_dtype(xc->dtype, [&](auto z) {
     using T = decltype(z);
     if constexpr (std::is_floating_point_v<T>) sum_kernel<T, T>(p, out->data<T>());
     else sum_kernel<int64_t, T>(p, out->data<int64_t>());
   });
+  out = cast_for_kernel(out, dt);
   // torch names the all-dims overload SumBackward0 and the dim overload SumBackward1
   record(dims.empty() ? "SumBackward0" : "SumBackward1", {x}, {out}, [&] {
     return [kept = p.kept_shape, in_shape = x->shape](const Grads& g) -> Grads {
@@ -251,7 +258,7 @@ Tensor sum(const Tensor& x_in, const Shape& dims, bool keepdim, std::optional<DT
 Tensor mean(const Tensor& x, const Shape& dims, bool keepdim) {
   TG_CHECK(is_floating(x->dtype), RuntimeError,
            "mean(): could not infer output dtype. Input dtype must be either a floating point or "
-           "complex dtype. Got: ", x->dtype == DType::Int64 ? "Long" : "Bool");
+           "complex dtype. Got: ", scalar_type_name(x->dtype));
   Geometry p = geometry(x, dims, keepdim, "mean");
   int64_t R = 1;
   for (int64_t d : p.dims) R *= x->shape[d];

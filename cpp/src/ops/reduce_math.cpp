@@ -43,6 +43,7 @@ int64_t reduced_count(const Tensor& x, const Shape& dims) {
 Shape kept_shape(const Tensor& x, const Shape& dims) {
   Shape s = x->shape;
   if (dims.empty()) return Shape(s.size(), 1);
+  if (s.empty()) return s;  // dims 0 / -1 of a 0-d tensor
   for (int64_t d : dims) s[wrap_dim(d, x->dim(), "reduce")] = 1;
   return s;
 }

@@ -9,6 +9,7 @@ namespace {
 
 // Shared argument checks of gather/scatter (torch's wording). `src` may be null (value form).
 void check_dim_index(const char* op, const Tensor& self, int64_t dim, const Tensor& index, const Tensor* src) {
+  check_same_device(op, self, index, src ? *src : Tensor());
   TG_CHECK(index->dtype == DType::Int64, RuntimeError, op, "(): Expected dtype int64 for index, got ",
            dtype_name(index->dtype));
   int64_t nd = std::max<int64_t>(self->dim(), 1);

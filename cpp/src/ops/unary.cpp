@@ -55,8 +55,14 @@ bool try_vmath(kernels::vmath::Fn fn, const Tensor& out, const Tensor& x) {
 template <typename T>
 void unary_typed(UnaryOp op, const Tensor& out, const Tensor& x) {
   switch (op) {
-    case UnaryOp::Neg: return run<T>(out, x, [](T v) { return static_cast<T>(-v); });
-    case UnaryOp::Abs: return run<T>(out, x, [](T v) { return v < 0 ? static_cast<T>(-v) : v; });
+    // integers wrap (-INT64_MIN is INT64_MIN, as torch), negated in uint64 where that is defined
+    case UnaryOp::Neg:
+      if constexpr (std::is_integral_v<T>) return run<T>(out, x, [](T v) { return static_cast<T>(0 - static_cast<uint64_t>(v)); });
+      else return run<T>(out, x, [](T v) { return -v; });
+    case UnaryOp::Abs:  // fabs also clears the sign of -0.0 and NaN, as torch
+      if constexpr (std::is_integral_v<T>)
+        return run<T>(out, x, [](T v) { return v < 0 ? static_cast<T>(0 - static_cast<uint64_t>(v)) : v; });
+      else return run<T>(out, x, [](T v) { return std::fabs(v); });
     // `v < 0 ? 0 : v` keeps NaN (the comparison is false); contiguous float32 takes the SIMD max.
     case UnaryOp::Relu:
       if (try_vmath<T>(kernels::vmath::Fn::Relu, out, x)) return;
@@ -108,6 +114,8 @@ Tensor unary(UnaryOp op, const Tensor& x) {
   TG_CHECK(!(op == UnaryOp::Neg && dt == DType::Bool), RuntimeError,
            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
            "invert a mask, use the `~` or `logical_not()` operator instead.");
+  if (!is_compute_dtype(dt))  // e.g. float16 in float32, int32 in int64; one rounding on store
+    return cast_for_kernel(unary(op, cast_for_kernel(x, compute_dtype(dt))), dt);
   Tensor in = cast_for_kernel(x, dt);
   Tensor out = empty(x->shape, dt);
   dispatch_dtype(dt, [&](auto z) {
@@ -201,11 +209,10 @@ Tensor tanh(const Tensor& x) {
   return out;
 }
 
-// d/dx x^p = p x^(p-1)
-Tensor pow_scalar(const Tensor& x, Scalar p) {
-  DType dt = result_type(x, p);
-  TG_CHECK(!(kind_of(dt) != Kind::Float && p.kind != Kind::Float && p.i < 0), RuntimeError,
-           "Integers to negative integer powers are not allowed.");
+namespace {
+Tensor pow_scalar_kernel(const Tensor& x, Scalar p, DType dt) {
+  if (!is_compute_dtype(dt))  // e.g. float16 in float32, int32 in int64; one rounding on store
+    return cast_for_kernel(pow_scalar_kernel(x, p, compute_dtype(dt)), dt);
   Tensor in = cast_for_kernel(x, dt);
   Tensor out = empty(x->shape, dt);
   dispatch_dtype(dt, [&](auto z) {
@@ -220,14 +227,19 @@ Tensor pow_scalar(const Tensor& x, Scalar p) {
       else kernels::unary_loop<T, T>(out, in, [e](T v) { return std::pow(v, e); });
     } else {
       int64_t e = p.to<int64_t>();
-      kernels::unary_loop<T, T>(out, in, [e](T v) {
-        int64_t r = 1, b = static_cast<int64_t>(v);
-        for (int64_t k = e; k > 0; k >>= 1, b *= b)
-          if (k & 1) r *= b;
-        return static_cast<T>(r);
-      });
+      kernels::unary_loop<T, T>(out, in, [e](T v) { return int_pow<T>(v, e); });
     }
   });
+  return out;
+}
+}  // namespace
+
+// d/dx x^p = p x^(p-1)
+Tensor pow_scalar(const Tensor& x, Scalar p) {
+  DType dt = result_type(x, p);
+  TG_CHECK(!(kind_of(dt) != Kind::Float && p.kind != Kind::Float && p.i < 0), RuntimeError,
+           "Integers to negative integer powers are not allowed.");
+  Tensor out = pow_scalar_kernel(x, p, dt);
   record("PowBackward0", {x}, {out}, [&] {
     return [s = save(x), p](const Grads& g) -> Grads {
       if (p.f == 0.0) return {zeros(g[0]->shape, g[0]->dtype)};

@@ -94,6 +94,14 @@ Tensor embed_in_zeros(const Tensor& g, const Shape& shape,
 
 }  // namespace
 
+Tensor view_dtype(const Tensor& t, DType dtype) {
+  if (dtype == t->dtype) return view(t, t->shape);
+  TG_CHECK(itemsize(dtype) == itemsize(t->dtype), RuntimeError, "view(dtype): viewing a tensor of dtype ",
+           dtype_name(t->dtype), " as ", dtype_name(dtype), " (another element size) is not supported");
+  TG_CHECK(!t->requires_grad(), RuntimeError, "view(dtype): the tensor requires grad; call detach() first");
+  return std::make_shared<TensorImpl>(t->storage, t->offset, t->shape, t->strides, dtype, t->version);
+}
+
 Tensor view(const Tensor& t, const Shape& shape) {
   Shape s = infer_shape(shape, t->numel(), "view");
   Shape st;

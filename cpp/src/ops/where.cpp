@@ -5,13 +5,14 @@
 namespace tg {
 
 Tensor where(const Tensor& cond, const Tensor& x, const Tensor& y) {
+  check_same_device("where", cond, x, y);
   TG_CHECK(cond->dtype == DType::Bool, RuntimeError, "where expected condition to be a boolean tensor, but got a tensor with dtype ",
            dtype_name(cond->dtype));
   Shape shape = broadcast_shapes(broadcast_shapes(cond->shape, x->shape, "where"), y->shape, "where");
   DType dt = result_type(x, y);
   Tensor a = cast_for_kernel(x, dt), b = cast_for_kernel(y, dt);
   Tensor out = empty(shape, dt);
-  dispatch_dtype(dt, [&](auto z) {
+  dispatch_all(dt, [&](auto z) {  // a selection moves bytes: every dtype
     using T = decltype(z);
     kernels::Operands<4> ops{{out->raw(), cond->raw(), a->raw(), b->raw()},
                              {kernels::broadcast_byte_strides(out, shape), kernels::broadcast_byte_strides(cond, shape),

@@ -179,9 +179,8 @@ def one_hot(tensor, num_classes=-1):
 
 
 def pad(input, pad, mode="constant", value=None):
-    if mode != "constant":
-        raise NotImplementedError(f"pad: only mode='constant' is supported, got mode={mode!r}")
-    return _k.constant_pad(input, list(pad), 0.0 if value is None else float(value))
+    from ._spatial_functional import _pad  # every mode, with torch's rules (nn/_spatial_functional.py)
+    return _pad(input, pad, mode, value)
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
@@ -325,3 +324,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return loss if code == 0 else (loss.mean() if code == 1 else loss.sum())
 from ._functional_extra import *  # noqa: E402,F401,F403  (more activations, in-place variants)
 from ._loss_extra import *  # noqa: E402,F401,F403  (remaining losses, distances)
+from ._norm_functional import *  # noqa: F401,F403  normalization
+from ._spatial_functional import *  # noqa: F401,F403  pad modes, interpolate, shuffles, fold, grid_sample
+from ._dropout_functional import *  # noqa: F401,F403  dropout1d/2d/3d, alpha dropout
+
+from ._conv_functional import *  # noqa: E402,F401,F403  (convolution, pooling, batch_norm)

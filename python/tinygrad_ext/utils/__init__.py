@@ -1,4 +1,4 @@
 # tg.utils: helpers that mirror torch.utils (data loading).
-from . import data
+from . import data, dlpack
 
-__all__ = ["data"]
+__all__ = ["data", "dlpack"]

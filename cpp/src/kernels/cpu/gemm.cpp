@@ -1,11 +1,11 @@
-// GEMM driver: dispatch, threading and the Goto/BLIS blocking loops.
+// GEMM driver: dispatch, the cost model for threads and the Goto/BLIS blocking loops.
 //
-// Blocking scheme (one thread, C += alpha * op(A) * op(B)):
+// Blocking scheme (C += alpha * op(A) * op(B)):
 //
-//   for jc in N by nc:                     B panel  kc x nc   -> packed once, lives in L3
+//   for jc in N by nc:                     B panel  kc x nc   -> packed once, shared, in L3
 //     for pc in K by kc:
 //       pack op(B)[pc:+kc, jc:+nc] into NR-wide slivers (kc x NR each)
-//       for ic in M by mc:                 A block  mc x kc   -> packed, lives in L2
+//       for ic in M by mc:                 A block  mc x kc   -> packed, in the core's L2
 //         pack alpha*op(A)[ic:+mc, pc:+kc] into MR-tall slivers (kc x MR each)
 //         for jr in nc by NR:              one B sliver stays in L1 ...
 //           for ir in mc by MR:            ... while the A slivers stream from L2
@@ -14,23 +14,32 @@
 // Packing makes every micro-kernel read unit-stride, aligned, zero-padded data, so all
 // four transpose cases share one kernel and no transposed copy is ever built. beta is
 // applied by the first kc step (pc == 0) only; later steps accumulate with beta = 1.
+// mc, kc and nc come from the detected cache sizes (blocks_for below).
 //
-// Threads split C into a tm x tn grid of rectangles (the split that keeps them the
-// squarest, so the least data is packed twice); each thread runs the loops above on
-// its rectangle with its own thread_local packing buffers, so there is no shared
-// mutable state and no synchronisation.
+// Threads (a team of tm x tn): the team packs each B panel together (its slivers split over
+// all threads) into a shared buffer, waits at a barrier, then thread (i, j) computes the
+// C rectangle of row tiles i/tm and panel slivers j/tn, packing the A block of its rows
+// into its own buffer (which stays in its core's L2). Panels alternate between two buffers,
+// so one barrier per panel suffices: a thread packing panel s+1 has passed barrier s, which
+// everyone reached after finishing panel s-1, the last user of that buffer. So the ic loop
+// and the jr loop are both split, and B is packed once for the whole team instead of once
+// per thread (which, for a square product on 16 threads, cost as much as a third of the
+// multiply-adds). Every C tile still sums its
+// K in the same kc blocks in the same order, whichever thread computes it: the result is
+// bit-identical for any thread count.
 //
 // Problems with one or two rows, or one column, have (almost) no operand reuse: they
 // skip packing and use the ISA's small_gemm, which works directly on the operands.
 #include "tg/gemm.h"
 
-#include <vector>
-
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <new>
+#include <vector>
 
 #include "gemm_internal.h"
+#include "tg/cpu_caches.h"
 #include "tg/cpu_features.h"
 #include "tg/parallel.h"
 
@@ -41,9 +50,12 @@ using gemm_detail::KernelSet;
 // Up to this many rows of C, small_gemm streams op(B) directly (once per row), which
 // beats packing it. Below that the packed path wins even for 3x3 problems.
 constexpr int64_t kSmallMaxRows = 2;
-// Multiply-adds each extra thread must get before it is worth waking up.
-constexpr int64_t kPackedWorkPerThread = 1 << 20;
+// Multiply-adds each thread must get before it is worth waking up (about 40 us of one core's
+// FMA throughput: the wake-up, the A packing and two barriers per panel stay a few percent).
+constexpr int64_t kPackedWorkPerThread = kGemmWorkPerThread;
 constexpr int64_t kSmallWorkPerThread = 1 << 17;
+// Packing one A sliver costs about this fraction of one micro-kernel call on it (in the grid choice).
+constexpr double kPackACost = 0.5;
 
 template <typename T>
 const KernelSet<T>& kernels();
@@ -67,6 +79,37 @@ const KernelSet<double>& kernels<double>() {
 }
 
 int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+int64_t round_down_at_least(int64_t x, int64_t m) { return std::max(m, x / m * m); }
+
+// Cache blocks. The kernel sets' mc/kc/nc were tuned on Zen 5 (48 KiB L1d, 1 MiB L2, 32 MiB L3
+// per 8 cores); other caches scale them: kc with L1 (the B sliver streamed per micro-kernel
+// call), then mc so the A block keeps the same share of L2, and nc so the shared B panel keeps
+// the same share of L3 (of L2 when there is no L3). kc fixes the order in which K is summed, so
+// it depends only on the machine, never on the thread count.
+struct Blocks {
+  int64_t mc, kc, nc;
+};
+
+template <typename T>
+Blocks compute_blocks(const KernelSet<T>& ks) {
+  constexpr double kRefL1 = 48 << 10, kRefL2 = 1 << 20, kRefL3 = 32 << 20;
+  const CacheSizes& c = cache_sizes();
+  const double l1 = std::clamp(c.l1d / kRefL1, 0.5, 2.0);
+  const int64_t kc = std::max<int64_t>(16, int64_t(std::lround(ks.kc * l1 / 16)) * 16);
+  const double kc_ratio = double(ks.kc) / double(kc);
+  const double l2 = std::clamp(c.l2 / kRefL2, 0.25, 4.0);
+  const int64_t mc = round_down_at_least(int64_t(ks.mc * l2 * kc_ratio), ks.mr);
+  const double l3 = c.l3 > 0 ? std::clamp(c.l3 / kRefL3, 0.125, 4.0)
+                             : std::clamp(c.l2 / (8 * kRefL2), 0.0625, 1.0);
+  const int64_t nc = round_down_at_least(int64_t(ks.nc * l3 * kc_ratio), ks.nr);
+  return {mc, kc, nc};
+}
+
+template <typename T>
+const Blocks& blocks() {
+  static const Blocks b = compute_blocks(kernels<T>());  // cpu_level() never changes
+  return b;
+}
 
 // 64-byte aligned, grow-only buffer owned by the calling thread (slot 0: A, 1: B).
 template <typename T>
@@ -99,71 +142,121 @@ void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
   }
 }
 
-// The blocked loops of the header comment, on one thread.
+// [begin, end) of part `i` of `n` items split into `parts` near-equal parts.
+std::pair<int64_t, int64_t> share(int64_t n, int64_t parts, int64_t i) {
+  return {n * i / parts, n * (i + 1) / parts};
+}
+
+// How the packed path splits C: a tm x tn grid of threads over row tiles (MR rows) and panel
+// slivers (NR columns).
+struct Grid {
+  int tm = 1, tn = 1;
+  int threads() const { return tm * tn; }
+};
+
+// The grid for at most `threads` threads that minimises the busiest thread's cost (its tiles
+// plus packing its A slivers, which a column split repeats); ties go to fewer threads.
+Grid choose_grid(int threads, int64_t row_tiles, int64_t slivers) {
+  Grid best;
+  double best_cost = -1;
+  for (int tm = 1; tm <= threads && tm <= row_tiles; ++tm)
+    for (int tn = 1; tm * tn <= threads && tn <= slivers; ++tn) {
+      const double rows = double((row_tiles + tm - 1) / tm), cols = double((slivers + tn - 1) / tn);
+      const double cost = rows * (cols + kPackACost);
+      if (best_cost < 0 || cost < best_cost - 1e-9 ||
+          (cost < best_cost + 1e-9 && tm * tn < best.threads()))
+        best_cost = cost, best = Grid{tm, tn};
+    }
+  return best;
+}
+
 template <typename T>
-void packed_gemm(const KernelSet<T>& ks, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
-                 T alpha, const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C,
-                 int64_t ldc) {
-  const int64_t MR = ks.mr, NR = ks.nr;
-  T* ap = scratch<T>(0, std::min(ks.mc, round_up(M, MR)) * std::min(ks.kc, K));
-  T* bp = scratch<T>(1, std::min(ks.kc, K) * std::min(ks.nc, round_up(N, NR)));
-  alignas(64) T tile[gemm_detail::kMaxTile];  // edge tiles are computed here, then merged
-  for (int64_t jc = 0; jc < N; jc += ks.nc) {
-    const int64_t nc = std::min(ks.nc, N - jc);
-    for (int64_t pc = 0; pc < K; pc += ks.kc) {
-      const int64_t kc = std::min(ks.kc, K - pc);
-      const T step_beta = pc == 0 ? beta : T(1);
-      ks.pack_b(tb, tb ? B + jc * ldb + pc : B + pc * ldb + jc, ldb, kc, nc, bp);
-      for (int64_t ic = 0; ic < M; ic += ks.mc) {
-        const int64_t mc = std::min(ks.mc, M - ic);
-        ks.pack_a(ta, ta ? A + pc * lda + ic : A + ic * lda + pc, lda, mc, kc, alpha, ap);
-        for (int64_t jr = 0; jr < nc; jr += NR) {
-          const int64_t nr = std::min(NR, nc - jr);
-          for (int64_t ir = 0; ir < mc; ir += MR) {
-            const int64_t mr = std::min(MR, mc - ir);
-            const T* a = ap + ir * kc;
-            const T* b = bp + jr * kc;
-            T* c = C + (ic + ir) * ldc + jc + jr;
-            if (mr == MR && nr == NR) {
-              ks.micro(kc, a, b, step_beta, c, ldc);
-              continue;
-            }
-            ks.micro(kc, a, b, T(0), tile, NR);
-            for (int64_t i = 0; i < mr; ++i)
-              for (int64_t j = 0; j < nr; ++j) {
-                T& cij = c[i * ldc + j];
-                cij = tile[i * NR + j] + (step_beta == 0 ? T(0) : step_beta * cij);
-              }
+Grid packed_grid(const KernelSet<T>& ks, int64_t M, int64_t N, int64_t K) {
+  const int threads = plan_threads(M * N * K, kPackedWorkPerThread);
+  if (threads == 1) return Grid{};
+  const int64_t slivers = (std::min(blocks<T>().nc, N) + ks.nr - 1) / ks.nr;
+  return choose_grid(threads, (M + ks.mr - 1) / ks.mr, slivers);
+}
+
+// One thread's part of one (jc, pc) step: C[rows, panel slivers s0..s1) (+)= A block * panel.
+template <typename T>
+struct PanelStep {
+  const KernelSet<T>& ks;
+  bool ta;
+  const T* A;  // op(A) column pc (already offset)
+  int64_t lda;
+  T alpha;
+  const T* bp;  // the packed panel
+  int64_t kc, nc;
+  T beta;       // beta of this kc step
+  T* C;         // C column jc (already offset)
+  int64_t ldc;
+
+  void run(int64_t row0, int64_t row1, int64_t s0, int64_t s1, int64_t mc_block, T* ap) const {
+    const int64_t MR = ks.mr, NR = ks.nr;
+    alignas(64) T tile[gemm_detail::kMaxTile];  // edge tiles are computed here, then merged
+    for (int64_t ic = row0; ic < row1; ic += mc_block) {
+      const int64_t mc = std::min(mc_block, row1 - ic);
+      ks.pack_a(ta, ta ? A + ic : A + ic * lda, lda, mc, kc, alpha, ap);
+      for (int64_t jr = s0 * NR; jr < std::min(s1 * NR, nc); jr += NR) {
+        const int64_t nr = std::min(NR, nc - jr);
+        for (int64_t ir = 0; ir < mc; ir += MR) {
+          const int64_t mr = std::min(MR, mc - ir);
+          const T* a = ap + ir * kc;
+          const T* b = bp + jr * kc;
+          T* c = C + (ic + ir) * ldc + jr;
+          if (mr == MR && nr == NR) {
+            ks.micro(kc, a, b, beta, c, ldc);
+            continue;
           }
+          ks.micro(kc, a, b, T(0), tile, NR);
+          for (int64_t i = 0; i < mr; ++i)
+            for (int64_t j = 0; j < nr; ++j) {
+              T& cij = c[i * ldc + j];
+              cij = tile[i * NR + j] + (beta == 0 ? T(0) : beta * cij);
+            }
         }
       }
     }
   }
-}
+};
 
-// Splits C into a tm x tn grid for `threads` threads (rows in multiples of MR, columns
-// of NR) and runs packed_gemm on every rectangle in parallel.
+// The blocked loops of the header comment on a team of grid.threads() threads.
 template <typename T>
-void parallel_packed_gemm(const KernelSet<T>& ks, int threads, bool ta, bool tb, int64_t M,
-                          int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
-                          const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
-  int tm = 1;
-  double best = -1;
-  for (int d = 1; d <= threads; ++d) {
-    if (threads % d) continue;
-    const double cost = double(M) / d + double(N) / (threads / d);  // panel sizes packed
-    if (best < 0 || cost < best) best = cost, tm = d;
-  }
-  const int tn = threads / tm;
-  const int64_t rows = round_up((M + tm - 1) / tm, ks.mr);
-  const int64_t cols = round_up((N + tn - 1) / tn, ks.nr);
-  parallel_for(threads, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t) {
-      const int64_t i0 = (t / tn) * rows, j0 = (t % tn) * cols;
-      const int64_t m = std::min(rows, M - i0), n = std::min(cols, N - j0);
-      if (m <= 0 || n <= 0) continue;
-      packed_gemm(ks, ta, tb, m, n, K, alpha, ta ? A + i0 : A + i0 * lda, lda,
-                  tb ? B + j0 * ldb : B + j0, ldb, beta, C + i0 * ldc + j0, ldc);
+void packed_gemm(const KernelSet<T>& ks, Grid grid, bool ta, bool tb, int64_t M, int64_t N,
+                 int64_t K, T alpha, const T* A, int64_t lda, const T* B, int64_t ldb, T beta,
+                 T* C, int64_t ldc) {
+  const Blocks& bl = blocks<T>();
+  const int64_t MR = ks.mr, NR = ks.nr;
+  const int64_t panel = std::min(bl.kc, K) * round_up(std::min(bl.nc, N), NR);
+  const int64_t steps = ((N + bl.nc - 1) / bl.nc) * ((K + bl.kc - 1) / bl.kc);
+  T* panels = scratch<T>(1, steps > 1 && grid.threads() > 1 ? 2 * panel : panel);  // shared
+  const int64_t row_tiles = (M + MR - 1) / MR;
+  parallel_team(grid.threads(), [&](int tid, int team) {
+    // The runtime may give fewer threads than asked: fall back to rows only, then to one.
+    const Grid g = team == grid.threads() ? grid : Grid{team, 1};
+    const int ti = tid / g.tn, tj = tid % g.tn;
+    auto [t0, t1] = share(row_tiles, g.tm, ti);
+    const int64_t row0 = t0 * MR, row1 = std::min(M, t1 * MR);
+    T* ap = scratch<T>(0, std::min(bl.mc, round_up(row1 - row0, MR)) * std::min(bl.kc, K));
+    int64_t step = 0;
+    for (int64_t jc = 0; jc < N; jc += bl.nc) {
+      const int64_t nc = std::min(bl.nc, N - jc);
+      const int64_t slivers = (nc + NR - 1) / NR;
+      for (int64_t pc = 0; pc < K; pc += bl.kc, ++step) {
+        const int64_t kc = std::min(bl.kc, K - pc);
+        T* bp = team > 1 ? panels + (step % 2) * panel : panels;
+        auto [p0, p1] = share(slivers, team, tid);  // this thread's share of the packing
+        if (p0 < p1) {
+          const int64_t j0 = jc + p0 * NR, cols = std::min(p1 * NR, nc) - p0 * NR;
+          ks.pack_b(tb, tb ? B + j0 * ldb + pc : B + pc * ldb + j0, ldb, kc, cols, bp + p0 * NR * kc);
+        }
+        if (team > 1) team_barrier();
+        auto [s0, s1] = share(slivers, g.tn, tj);
+        const PanelStep<T> part{ks, ta, ta ? A + pc * lda : A + pc, lda, alpha, bp, kc, nc,
+                                pc == 0 ? beta : T(1), C + jc, ldc};
+        if (row0 < row1 && s0 < s1) part.run(row0, row1, s0, s1, bl.mc, ap);
+      }
     }
   });
 }
@@ -188,6 +281,25 @@ void parallel_small_gemm(const KernelSet<T>& ks, bool ta, bool tb, int64_t M, in
   }
 }
 
+// A narrow output (a few columns, many rows: a Linear layer with few outputs) would pad every
+// micro-tile's columns to the kernel width. C^T = op(B)^T op(A)^T puts the narrow side on the
+// rows instead, where tiles are only a few rows tall; the small result is then transposed back.
+constexpr int64_t kNarrowCols = 16;
+bool narrow(int64_t M, int64_t N) { return N < kNarrowCols && N > 1 && M >= 4 * kNarrowCols; }
+
+// The threads gemm_impl gives (M, N, K): the same path choice, after the narrow rewrite.
+template <typename T>
+int planned_threads(int64_t M, int64_t N, int64_t K) {
+  if (M <= 0 || N <= 0 || K <= 0) return 1;
+  if (narrow(M, N)) std::swap(M, N);
+  const KernelSet<T>& ks = kernels<T>();
+  if (M <= kSmallMaxRows || N == 1) {
+    const int64_t work = std::max<int64_t>(1, (M == 1 ? 1 : N) * K);
+    return plan_threads(M == 1 ? N : M, std::max<int64_t>(1, kSmallWorkPerThread / work));
+  }
+  return packed_grid(ks, M, N, K).threads();
+}
+
 template <typename T>
 void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
                int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
@@ -196,11 +308,7 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
   // A stride-1 vector reads the same either way; prefer the contiguous-dot layouts.
   if (M == 1 && ta && lda == 1) ta = false;
   if (N == 1 && !tb && ldb == 1) tb = true, ldb = K;
-  // A narrow output (a few columns, many rows: a Linear layer with few outputs) would pad every
-  // micro-tile's columns to the kernel width. C^T = op(B)^T op(A)^T puts the narrow side on the
-  // rows instead, where tiles are only a few rows tall; the small result is then transposed back.
-  constexpr int64_t kNarrowCols = 16;
-  if (N < kNarrowCols && N > 1 && M >= 4 * kNarrowCols) {
+  if (narrow(M, N)) {
     std::vector<T> ct(static_cast<size_t>(N) * static_cast<size_t>(M));
     gemm_impl(!tb, !ta, N, M, K, alpha, B, ldb, A, lda, T(0), ct.data(), M);
     for (int64_t i = 0; i < M; ++i)
@@ -213,13 +321,45 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
   const KernelSet<T>& ks = kernels<T>();
   if (M <= kSmallMaxRows || N == 1)
     return parallel_small_gemm(ks, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-  const int threads = static_cast<int>(std::clamp<int64_t>(
-      M * N * K / kPackedWorkPerThread, 1, std::max(1, get_num_threads())));
-  if (threads == 1) return packed_gemm(ks, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-  parallel_packed_gemm(ks, threads, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  packed_gemm(ks, packed_grid(ks, M, N, K), ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+// Batch entries per thread when the entries are small: as many as make kGemmWorkPerThread.
+template <typename T>
+int batch_threads(int64_t batch, int64_t M, int64_t N, int64_t K) {
+  if (batch < 2 || planned_threads<T>(M, N, K) > 1) return 1;
+  const int64_t work = std::max<int64_t>(1, M * N * std::max<int64_t>(K, 1));
+  return plan_threads(batch, std::max<int64_t>(1, kGemmWorkPerThread / work));
+}
+
+template <typename T>
+void batched_impl(int64_t batch, bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha,
+                  const T* A, int64_t lda, int64_t sa, const T* B, int64_t ldb, int64_t sb, T beta,
+                  T* C, int64_t ldc, int64_t sc) {
+  auto entries = [&](int64_t b0, int64_t b1) {
+    for (int64_t i = b0; i < b1; ++i)
+      gemm_impl(ta, tb, M, N, K, alpha, A + i * sa, lda, B + i * sb, ldb, beta, C + i * sc, ldc);
+  };
+  const int threads = batch_threads<T>(batch, M, N, K);
+  if (threads == 1) return entries(0, batch);
+  parallel_for(batch, (batch + threads - 1) / threads, entries);
 }
 
 }  // namespace
+
+void gemm_batched(int64_t batch, bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
+                  const float* A, int64_t lda, int64_t sa, const float* B, int64_t ldb, int64_t sb,
+                  float beta, float* C, int64_t ldc, int64_t sc) {
+  batched_impl(batch, ta, tb, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc);
+}
+void gemm_batched(int64_t batch, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
+                  double alpha, const double* A, int64_t lda, int64_t sa, const double* B,
+                  int64_t ldb, int64_t sb, double beta, double* C, int64_t ldc, int64_t sc) {
+  batched_impl(batch, ta, tb, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc);
+}
+int gemm_batch_threads(bool f64, int64_t batch, int64_t M, int64_t N, int64_t K) {
+  return f64 ? batch_threads<double>(batch, M, N, K) : batch_threads<float>(batch, M, N, K);
+}
 
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
@@ -228,6 +368,15 @@ void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const 
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const double* A,
           int64_t lda, const double* B, int64_t ldb, double beta, double* C, int64_t ldc) {
   gemm_impl(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+int gemm_threads(bool f64, int64_t M, int64_t N, int64_t K) {
+  return f64 ? planned_threads<double>(M, N, K) : planned_threads<float>(M, N, K);
+}
+
+GemmBlocks gemm_blocks(bool f64) {
+  const auto& b = f64 ? blocks<double>() : blocks<float>();
+  return {b.mc, b.kc, b.nc};
 }
 
 }  // namespace tg::kernels

@@ -7,6 +7,11 @@ from .dropout import Dropout
 from .sparse import Embedding
 from .activation import (ReLU, ReLU6, LeakyReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Softmin, GELU, ELU,
                          CELU, SELU, SiLU, Softplus, LogSigmoid, Hardtanh)
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from .pooling import (MaxPool1d, MaxPool2d, MaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, AdaptiveAvgPool1d,
+                      AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d,
+                      LPPool1d, LPPool2d, LPPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d)
+from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss, NLLLoss, CrossEntropyLoss, BCELoss,
                    BCEWithLogitsLoss)
 
@@ -15,6 +20,14 @@ __all__ = ["Module", "RemovableHandle", "Sequential", "ModuleList", "ModuleDict"
            "LogSoftmax", "Softmin", "GELU", "ELU", "CELU", "SELU", "SiLU", "Softplus", "LogSigmoid", "Hardtanh",
            "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
            "BCEWithLogitsLoss"]
+from . import layers_all as _layers_all  # normalization, padding, resampling, dropout variants, lazy, containers
+from .layers_all import *  # noqa: F401,F403,E402
+__all__ += _layers_all.__all__
+__all__ += ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "MaxPool1d",
+            "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
+            "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "LPPool1d",
+            "LPPool2d", "LPPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "BatchNorm1d", "BatchNorm2d",
+            "BatchNorm3d"]
 from . import activation_extra  # noqa: E402
 from .activation_extra import *  # noqa: E402,F401,F403
 __all__ += activation_extra.__all__

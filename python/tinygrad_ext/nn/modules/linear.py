@@ -21,14 +21,12 @@ class Identity(Module):
 class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise RuntimeError(f"Linear: only the 'cpu' device is supported, got {device!r}")
         dtype = dtype or tg.float32
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(tg.empty(out_features, in_features, dtype=dtype))
+        self.weight = Parameter(tg.empty(out_features, in_features, dtype=dtype, device=device))
         if bias:
-            self.bias = Parameter(tg.empty(out_features, dtype=dtype))
+            self.bias = Parameter(tg.empty(out_features, dtype=dtype, device=device))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -276,24 +276,23 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
-        """Casts floating parameters/buffers to a dtype; devices other than the CPU are rejected."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, str) or type(a).__name__ == "device":
-                device = a
-            else:
-                dtype = a
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise RuntimeError(f"Module.to: only the 'cpu' device is supported, got {device!r}")
-        if dtype is None:
+        """Moves and/or casts parameters and buffers, as torch: to(device), to(dtype),
+        to(device, dtype), to(tensor); a dtype applies to floating tensors only."""
+        from ..._C import _parse_to
+        device, dtype, non_blocking, _, _ = _parse_to(*args, **kwargs)
+        if dtype is not None and not dtype.is_floating_point:
+            raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                            f"dtype={dtype}")
+        if device is None and dtype is None:
             return self
-        return self._apply_to_tensors(lambda t: t.to(dtype) if t.is_floating_point() else t)
+        return self._apply_to_tensors(
+            lambda t: t.to(device, dtype if t.is_floating_point() else None, non_blocking))
 
     def cpu(self):
-        return self
+        return self._apply_to_tensors(lambda t: t.cpu())
+
+    def cuda(self, device=None):
+        return self._apply_to_tensors(lambda t: t.cuda(device))
 
     def float(self):
         from ... import float32

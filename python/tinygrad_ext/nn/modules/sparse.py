@@ -18,7 +18,7 @@ class Embedding(Module):
             padding_idx %= num_embeddings
         self.padding_idx = padding_idx
         if _weight is None:
-            self.weight = Parameter(tg.empty(num_embeddings, embedding_dim, dtype=dtype or tg.float32),
+            self.weight = Parameter(tg.empty(num_embeddings, embedding_dim, dtype=dtype or tg.float32, device=device),
                                     requires_grad=not _freeze)
             self.reset_parameters()
         else:

@@ -7,3 +7,4 @@ from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, Su
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
            "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
            "DataLoader", "default_collate", "default_convert", "get_worker_info", "WorkerInfo"]
+from .distributed import DistributedSampler  # noqa: E402  (tg.utils.data.distributed)

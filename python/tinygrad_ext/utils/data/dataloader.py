@@ -6,11 +6,13 @@
   with `num_workers=0` (indices are always drawn in the calling thread). Per-sample random
   transforms draw from tg's default generator in whichever thread runs them, so their values,
   unlike the sample order, may differ between runs with workers.
-* `pin_memory` is accepted for compatibility and has no effect (there is no accelerator).
+* `pin_memory=True` pins nothing: as torch on a machine without an accelerator, iterating warns
+  that pinned memory won't be used.
 """
 import collections
 import itertools
 import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -150,6 +152,9 @@ class DataLoader:
         return self._fetch_samples(indices) if out is None else out
 
     def __iter__(self):
+        if self.pin_memory:
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device "
+                          "pinned memory won't be used.", UserWarning, stacklevel=2)
         items, fetch = self._work()
         if self.num_workers == 0:
             return (fetch(item) for item in items)

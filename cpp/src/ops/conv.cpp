@@ -1,0 +1,495 @@
+// Convolution and transposed convolution over 1-3 spatial dims, on the packed GEMM.
+//
+// One geometry serves both ops: the "big" side is a convolution's input (a transposed
+// convolution's output) and the "small" side its output. Per sample n and group g, with the
+// column matrix cols = im2col(big[n, g]) of shape (C_big * kernel_volume) x small_volume:
+//   small[n, g] = W_g @ cols                       (convolution)
+//   big[n, g]   = col2im(W_g^T @ small[n, g])      (transposed convolution = input gradient)
+//   dW_g       += small_grad[n, g] @ cols^T         (weight gradient)
+// The three are linear in each operand and are each other's gradients, so every derivative
+// (double backward included) is again one of them. A 1x1 kernel with stride 1 and no padding
+// needs no columns: cols is big[n, g] itself. Samples run in parallel (one thread each, GEMM
+// single-threaded inside) when there are enough of them; otherwise the GEMM runs threaded.
+#include <array>
+#include <cstring>
+#include <memory>
+
+#include "tg/conv.h"
+#include "tg/gemm.h"
+#include "tg/parallel.h"
+
+namespace tg::nn {
+namespace {
+
+constexpr int kMaxDims = 3;
+using Dims = std::array<int64_t, kMaxDims>;
+
+// Spatial dims are right-aligned in 3 slots; unused leading slots have size 1 and kernel 1.
+struct ConvGeom {
+  int nsp = 0;
+  int64_t N = 0, G = 1, Cb = 0, Cs = 0;  // batch, groups, big-side / small-side channels per group
+  Dims big{1, 1, 1}, small{1, 1, 1}, k{1, 1, 1}, s{1, 1, 1}, p{0, 0, 0}, d{1, 1, 1};
+
+  static int64_t vol(const Dims& a) { return a[0] * a[1] * a[2]; }
+  int64_t big_vol() const { return vol(big); }
+  int64_t small_vol() const { return vol(small); }
+  int64_t rows() const { return Cb * vol(k); }  // rows of the column matrix
+  bool pointwise() const {
+    for (int i = 0; i < kMaxDims; ++i)
+      if (k[i] != 1 || s[i] != 1 || p[i] != 0) return false;
+    return true;
+  }
+  Shape big_shape() const { return shape_of(G * Cb, big); }
+  Shape small_shape() const { return shape_of(G * Cs, small); }
+  Shape weight_shape() const {
+    Shape w{G * Cs, Cb};
+    for (int i = kMaxDims - nsp; i < kMaxDims; ++i) w.push_back(k[i]);
+    return w;
+  }
+  Shape shape_of(int64_t C, const Dims& sp) const {
+    Shape out{N, C};
+    for (int i = kMaxDims - nsp; i < kMaxDims; ++i) out.push_back(sp[i]);
+    return out;
+  }
+};
+
+// Output positions o along one dim whose input position o * s + off lies in [0, n): [lo, hi).
+std::pair<int64_t, int64_t> valid_range(int64_t off, int64_t s, int64_t n, int64_t out) {
+  int64_t lo = off >= 0 ? 0 : (-off + s - 1) / s;
+  int64_t hi = off > n - 1 ? 0 : (n - 1 - off) / s + 1;
+  lo = std::min(lo, out);
+  hi = std::clamp(hi, lo, out);
+  return {lo, hi};
+}
+
+// Walks the column matrix row by row (channel, kernel offset; rows `ld` apart) and, within a
+// row, over the output rows (od, oh); f(column_row, big_row, lo, hi, iw0, sw) handles one output
+// row, where big_row[iw0 + ow * sw] meets column ow for ow in [lo, hi) and the rest is padding
+// (big_row is null when the whole row is padding).
+template <typename ColT, typename BigT, typename F>
+void for_each_column_row(const ConvGeom& g, ColT* cols, int64_t ld, BigT* big, F&& f) {
+  const int64_t OD = g.small[0], OH = g.small[1], OW = g.small[2];
+  const int64_t BD = g.big[0], BH = g.big[1], BW = g.big[2];
+  int64_t r = 0;
+  for (int64_t c = 0; c < g.Cb; ++c) {
+    BigT* plane = big + c * g.big_vol();
+    for (int64_t kd = 0; kd < g.k[0]; ++kd)
+      for (int64_t kh = 0; kh < g.k[1]; ++kh)
+        for (int64_t kw = 0; kw < g.k[2]; ++kw, ++r) {
+          const int64_t iw0 = kw * g.d[2] - g.p[2];
+          auto [lo, hi] = valid_range(iw0, g.s[2], BW, OW);
+          ColT* row = cols + r * ld;
+          for (int64_t od = 0; od < OD; ++od) {
+            const int64_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
+            for (int64_t oh = 0; oh < OH; ++oh, row += OW) {
+              const int64_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
+              bool inside = id >= 0 && id < BD && ih >= 0 && ih < BH;
+              f(row, inside ? plane + (id * BH + ih) * BW : nullptr, lo, hi, iw0, g.s[2]);
+            }
+          }
+        }
+  }
+}
+
+template <typename T>
+void im2col(const ConvGeom& g, const T* big, T* cols, int64_t ld) {
+  const int64_t OW = g.small[2];
+  for_each_column_row(g, cols, ld, big, [OW](T* dst, const T* src, int64_t lo, int64_t hi, int64_t iw0, int64_t sw) {
+    if (!src) {
+      std::fill(dst, dst + OW, T(0));
+      return;
+    }
+    std::fill(dst, dst + lo, T(0));
+    if (sw == 1) {
+      std::memcpy(dst + lo, src + iw0 + lo, static_cast<size_t>(hi - lo) * sizeof(T));
+    } else {
+      for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = src[iw0 + ow * sw];
+    }
+    std::fill(dst + hi, dst + OW, T(0));
+  });
+}
+
+// big += the columns scattered back (big must be zeroed by the caller).
+template <typename T>
+void col2im(const ConvGeom& g, const T* cols, int64_t ld, T* big) {
+  for_each_column_row(g, cols, ld, big, [](const T* src, T* dst, int64_t lo, int64_t hi, int64_t iw0, int64_t sw) {
+    if (!dst) return;
+    dst += iw0;
+    for (int64_t ow = lo; ow < hi; ++ow) dst[ow * sw] += src[ow];
+  });
+}
+
+// Small images are convolved a chunk of samples at a time: their columns side by side make one
+// GEMM with about kChunkColumns columns instead of many tiny ones. The chunks depend only on the
+// shapes, never on the thread count.
+constexpr int64_t kChunkColumns = 2048;
+
+// Per-thread buffers and the operand layouts of one chunk (samples [n0, n0 + nb), one group).
+template <typename T>
+struct Chunk {
+  const ConvGeom& g;
+  int64_t B, count;  // samples per chunk, number of chunks
+  bool direct;       // 1x1 kernel and one sample per chunk: the image is the column matrix
+  std::vector<T> cols, tmp, cols_t;  // cols_t: the transposed columns (weight gradient only)
+
+  explicit Chunk(const ConvGeom& geom) : g(geom) {
+    const int64_t L = std::max<int64_t>(g.small_vol(), 1);
+    B = std::clamp<int64_t>((kChunkColumns + L - 1) / L, 1, std::max<int64_t>(g.N, 1));
+    count = (g.N + B - 1) / B;
+    direct = B == 1 && g.pointwise();
+    if (!direct) cols.resize(static_cast<size_t>(g.rows() * B * g.small_vol()));
+    if (B > 1) tmp.resize(static_cast<size_t>(g.Cs * B * g.small_vol()));
+  }
+  int64_t first(int64_t chunk) const { return chunk * B; }
+  int64_t size(int64_t chunk) const { return std::min(B, g.N - chunk * B); }
+  const T* big_plane(const T* big, int64_t n, int64_t grp) const { return big + (n * g.G + grp) * g.Cb * g.big_vol(); }
+  T* small_plane(T* small, int64_t n, int64_t grp) const { return small + (n * g.G + grp) * g.Cs * g.small_vol(); }
+
+  // The column matrix (rows x nb * L, leading dim returned) of the chunk's images.
+  std::pair<const T*, int64_t> columns(const T* big, int64_t n0, int64_t nb, int64_t grp) {
+    const int64_t L = g.small_vol();
+    if (direct) return {big_plane(big, n0, grp), L};
+    for (int64_t b = 0; b < nb; ++b) im2col(g, big_plane(big, n0 + b, grp), cols.data() + b * L, nb * L);
+    return {cols.data(), nb * L};
+  }
+  // The chunk's small-side planes as one Cs x nb * L matrix (gathered when nb > 1).
+  std::pair<const T*, int64_t> small_matrix(const T* small, int64_t n0, int64_t nb, int64_t grp) {
+    const int64_t L = g.small_vol();
+    if (nb == 1) return {small_plane(const_cast<T*>(small), n0, grp), L};
+    for (int64_t b = 0; b < nb; ++b)
+      for (int64_t c = 0; c < g.Cs; ++c)
+        std::memcpy(tmp.data() + c * nb * L + b * L, small_plane(const_cast<T*>(small), n0 + b, grp) + c * L,
+                    static_cast<size_t>(L) * sizeof(T));
+    return {tmp.data(), nb * L};
+  }
+};
+
+// Runs f(chunk_state, c0, c1) over the chunks: in parallel when every thread gets a chunk, else
+// in one call (the GEMMs inside then use the threads).
+template <typename T, typename F>
+void over_chunks(const ConvGeom& g, const F& f) {
+  const int64_t count = Chunk<T>(g).count;
+  if (count >= 2 && count >= get_num_threads()) {
+    parallel_for(count, 1, [&](int64_t c0, int64_t c1) {
+      Chunk<T> ch(g);
+      f(ch, c0, c1);
+    });
+  } else if (count > 0) {
+    Chunk<T> ch(g);
+    f(ch, 0, count);
+  }
+}
+
+template <typename T>
+void forward_kernel(const ConvGeom& g, const T* big, const T* w, const T* bias, T* small) {
+  const int64_t R = g.rows(), L = g.small_vol();
+  over_chunks<T>(g, [&](Chunk<T>& ch, int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t n0 = ch.first(c), nb = ch.size(c);
+      for (int64_t grp = 0; grp < g.G; ++grp) {
+        auto [cols, ld] = ch.columns(big, n0, nb, grp);
+        T* out = nb == 1 ? ch.small_plane(small, n0, grp) : ch.tmp.data();
+        kernels::gemm(false, false, g.Cs, nb * L, R, T(1), w + grp * g.Cs * R, R, cols, ld, T(0), out, nb * L);
+        for (int64_t b = 0; b < nb; ++b)
+          for (int64_t o = 0; o < g.Cs; ++o) {
+            T* dst = ch.small_plane(small, n0 + b, grp) + o * L;
+            const T* src = out + o * nb * L + b * L;
+            const T add = bias ? bias[grp * g.Cs + o] : T(0);
+            if (nb == 1 && !bias) continue;
+            for (int64_t i = 0; i < L; ++i) dst[i] = src[i] + add;
+          }
+      }
+    }
+  });
+}
+
+template <typename T>
+void transpose_kernel(const ConvGeom& g, const T* small, const T* w, const T* bias, T* big) {
+  const int64_t R = g.rows(), L = g.small_vol(), BV = g.big_vol();
+  over_chunks<T>(g, [&](Chunk<T>& ch, int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t n0 = ch.first(c), nb = ch.size(c);
+      for (int64_t grp = 0; grp < g.G; ++grp) {
+        auto [y, ldy] = ch.small_matrix(small, n0, nb, grp);
+        T* first_plane = const_cast<T*>(ch.big_plane(big, n0, grp));
+        T* dst = ch.direct ? first_plane : ch.cols.data();
+        kernels::gemm(true, false, R, nb * L, g.Cs, T(1), w + grp * g.Cs * R, R, y, ldy, T(0), dst, nb * L);
+        for (int64_t b = 0; b < nb; ++b) {
+          T* x = const_cast<T*>(ch.big_plane(big, n0 + b, grp));
+          if (!ch.direct) {
+            std::fill(x, x + g.Cb * BV, T(0));
+            col2im(g, ch.cols.data() + b * L, nb * L, x);
+          }
+          if (bias)
+            for (int64_t i = 0; i < g.Cb; ++i) {
+              const T add = bias[grp * g.Cb + i];
+              T* xr = x + i * BV;
+              for (int64_t j = 0; j < BV; ++j) xr[j] += add;
+            }
+        }
+      }
+    }
+  });
+}
+
+// dst (cols x rows, row-major) = src^T, src being rows x cols with leading dim lds; in tiles.
+template <typename T>
+void transpose_into(const T* src, int64_t rows, int64_t cols, int64_t lds, T* dst) {
+  constexpr int64_t kTile = 16;
+  for (int64_t i0 = 0; i0 < rows; i0 += kTile)
+    for (int64_t j0 = 0; j0 < cols; j0 += kTile) {
+      const int64_t i1 = std::min(i0 + kTile, rows), j1 = std::min(j0 + kTile, cols);
+      for (int64_t i = i0; i < i1; ++i)
+        for (int64_t j = j0; j < j1; ++j) dst[j * rows + i] = src[i * lds + j];
+    }
+}
+
+// dW = sum over chunks of small[chunk] @ cols(big[chunk])^T. The columns are transposed first:
+// the GEMM packs a row-major right operand several times faster than a transposed one, which
+// more than pays for the copy. The chunks are grouped into a number of pieces that depends only
+// on the shapes; each piece sums its chunks in order and the pieces are added in order, so the
+// result is the same on any number of threads.
+template <typename T>
+void weight_kernel(const ConvGeom& g, const T* big, const T* small, T* dw) {
+  const int64_t R = g.rows(), L = g.small_vol();
+  const int64_t wn = g.G * g.Cs * R;
+  const int64_t count = Chunk<T>(g).count;
+  if (count == 0) {
+    std::fill(dw, dw + wn, T(0));
+    return;
+  }
+  const int64_t pieces = std::clamp<int64_t>(std::min<int64_t>(count, (int64_t(1) << 22) / std::max<int64_t>(wn, 1)),
+                                             1, 16);
+  std::vector<T> partial(static_cast<size_t>((pieces - 1) * wn));
+  auto run_piece = [&](Chunk<T>& ch, int64_t piece) {
+    T* out = piece == 0 ? dw : partial.data() + (piece - 1) * wn;
+    const int64_t c0 = piece * count / pieces, c1 = (piece + 1) * count / pieces;
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t n0 = ch.first(c), nb = ch.size(c);
+      for (int64_t grp = 0; grp < g.G; ++grp) {
+        auto [cols, ldc] = ch.columns(big, n0, nb, grp);
+        auto [y, ldy] = ch.small_matrix(small, n0, nb, grp);
+        ch.cols_t.resize(static_cast<size_t>(R * nb * L));
+        transpose_into(cols, R, nb * L, ldc, ch.cols_t.data());
+        kernels::gemm(false, false, g.Cs, R, nb * L, T(1), y, ldy, ch.cols_t.data(), R, c == c0 ? T(0) : T(1),
+                      out + grp * g.Cs * R, R);
+      }
+    }
+  };
+  if (pieces == 1) {
+    Chunk<T> ch(g);
+    run_piece(ch, 0);
+    return;
+  }
+  parallel_for(pieces, 1, [&](int64_t p0, int64_t p1) {
+    Chunk<T> ch(g);
+    for (int64_t piece = p0; piece < p1; ++piece) run_piece(ch, piece);
+  });
+  for (int64_t piece = 1; piece < pieces; ++piece) {
+    const T* src = partial.data() + (piece - 1) * wn;
+    for (int64_t i = 0; i < wn; ++i) dw[i] += src[i];
+  }
+}
+
+Tensor kernel_input(const Tensor& t, DType dtype) { return contiguous(cast_for_kernel(detach(t), dtype)); }
+
+Tensor bias_grad(const Tensor& g) {
+  Shape dims{0};
+  for (int64_t i = 2; i < g->dim(); ++i) dims.push_back(i);
+  return sum(g, dims, false);
+}
+
+Tensor conv_small(const Tensor& big, const Tensor& w, const std::optional<Tensor>& bias,
+                  std::shared_ptr<const ConvGeom> g);
+Tensor conv_big(const Tensor& small, const Tensor& w, const std::optional<Tensor>& bias,
+                std::shared_ptr<const ConvGeom> g);
+Tensor conv_weight(const Tensor& big, const Tensor& small, std::shared_ptr<const ConvGeom> g);
+
+std::vector<Tensor> inputs_of(const Tensor& a, const Tensor& b, const std::optional<Tensor>& bias) {
+  std::vector<Tensor> in{a, b};
+  if (bias && *bias) in.push_back(*bias);
+  return in;
+}
+
+Tensor conv_small(const Tensor& big, const Tensor& w, const std::optional<Tensor>& bias,
+                  std::shared_ptr<const ConvGeom> g) {
+  DType dt = big->dtype;
+  Tensor x = kernel_input(big, dt), wk = kernel_input(w, dt);
+  Tensor b = bias && *bias ? kernel_input(*bias, dt) : Tensor();
+  Tensor out = empty(g->small_shape(), dt);
+  dispatch_floating(dt, "convolution", [&](auto tag) {
+    using T = decltype(tag);
+    forward_kernel<T>(*g, x->data<T>(), wk->data<T>(), b ? b->data<T>() : nullptr, out->data<T>());
+  });
+  std::vector<Tensor> in = inputs_of(big, w, bias);
+  if (needs_grad(in)) {
+    record_node("ConvolutionBackward0", in, {out}, [&] {
+      bool gx = big->requires_grad(), gw = w->requires_grad(), gb = b && (*bias)->requires_grad();
+      return BackwardFn([g, gx, gw, gb, sx = gw ? save(big) : SavedTensor(), sw = gx ? save(w) : SavedTensor()](
+                            const Grads& gr) -> Grads {
+        return {gx ? conv_big(gr[0], sw.get(), std::nullopt, g) : nullptr,
+                gw ? conv_weight(sx.get(), gr[0], g) : nullptr, gb ? bias_grad(gr[0]) : nullptr};
+      });
+    });
+  }
+  return out;
+}
+
+Tensor conv_big(const Tensor& small, const Tensor& w, const std::optional<Tensor>& bias,
+                std::shared_ptr<const ConvGeom> g) {
+  DType dt = small->dtype;
+  Tensor y = kernel_input(small, dt), wk = kernel_input(w, dt);
+  Tensor b = bias && *bias ? kernel_input(*bias, dt) : Tensor();
+  Tensor out = empty(g->big_shape(), dt);
+  dispatch_floating(dt, "conv_transpose", [&](auto tag) {
+    using T = decltype(tag);
+    transpose_kernel<T>(*g, y->data<T>(), wk->data<T>(), b ? b->data<T>() : nullptr, out->data<T>());
+  });
+  std::vector<Tensor> in = inputs_of(small, w, bias);
+  if (needs_grad(in)) {
+    record_node("ConvolutionBackward0", in, {out}, [&] {
+      bool gy = small->requires_grad(), gw = w->requires_grad(), gb = b && (*bias)->requires_grad();
+      return BackwardFn([g, gy, gw, gb, sy = gw ? save(small) : SavedTensor(), sw = gy ? save(w) : SavedTensor()](
+                            const Grads& gr) -> Grads {
+        return {gy ? conv_small(gr[0], sw.get(), std::nullopt, g) : nullptr,
+                gw ? conv_weight(gr[0], sy.get(), g) : nullptr, gb ? bias_grad(gr[0]) : nullptr};
+      });
+    });
+  }
+  return out;
+}
+
+Tensor conv_weight(const Tensor& big, const Tensor& small, std::shared_ptr<const ConvGeom> g) {
+  DType dt = big->dtype;
+  Tensor x = kernel_input(big, dt), y = kernel_input(small, dt);
+  Tensor out = empty(g->weight_shape(), dt);
+  dispatch_floating(dt, "convolution_backward", [&](auto tag) {
+    using T = decltype(tag);
+    weight_kernel<T>(*g, x->data<T>(), y->data<T>(), out->data<T>());
+  });
+  record("ConvolutionBackwardBackward0", {big, small}, {out}, [&] {
+    bool gx = big->requires_grad(), gy = small->requires_grad();
+    return BackwardFn([g, gx, gy, sx = gy ? save(big) : SavedTensor(), sy = gx ? save(small) : SavedTensor()](
+                          const Grads& gr) -> Grads {
+      return {gx ? conv_big(sy.get(), gr[0], std::nullopt, g) : nullptr,
+              gy ? conv_small(sx.get(), gr[0], std::nullopt, g) : nullptr};
+    });
+  });
+  return out;
+}
+
+// ---- argument checks (torch's messages) ----
+
+std::string sizes_str(const Dims& a, int nsp) {
+  std::string s;
+  for (int i = kMaxDims - nsp; i < kMaxDims; ++i) s += (s.empty() ? "" : " x ") + std::to_string(a[i]);
+  return s;
+}
+
+Dims per_dim(const Shape& v, int nsp, int64_t fill, const char* what, const char* op) {
+  TG_CHECK(static_cast<int>(v.size()) == nsp, RuntimeError, op, ": expected ", what, " to have ", nsp,
+           " elements (one per spatial dim), got ", v.size());
+  Dims out{fill, fill, fill};
+  for (int i = 0; i < nsp; ++i) out[kMaxDims - nsp + i] = v[i];
+  return out;
+}
+
+// Common checks; fills g's spatial parameters and the batch size.
+void check_common(const Tensor& x, const Tensor& w, const std::optional<Tensor>& bias, const Shape& stride,
+                  const Shape& padding, const Shape& dilation, int64_t groups, const char* op, ConvGeom& g) {
+  TG_CHECK(is_floating(x->dtype), RuntimeError, op, ": expected a floating-point input, got ",
+           dtype_name(x->dtype));
+  TG_CHECK(x->dtype == w->dtype, RuntimeError, op, ": Input type (", dtype_name(x->dtype),
+           ") and weight type (", dtype_name(w->dtype), ") should be the same");
+  TG_CHECK(w->dim() >= 3 && w->dim() <= 5, RuntimeError, op, ": expected a 3-, 4- or 5-dimensional weight, got weight of size ",
+           shape_str(w->shape));
+  TG_CHECK(x->dim() == w->dim(), RuntimeError, "Expected ", w->dim(), "-dimensional input for ", w->dim(),
+           "-dimensional weight ", shape_str(w->shape), ", but got ", x->dim(), "-dimensional input of size ",
+           shape_str(x->shape), " instead");
+  g.nsp = static_cast<int>(x->dim() - 2);
+  g.N = x->shape[0];
+  g.G = groups;
+  TG_CHECK(groups > 0, RuntimeError, "non-positive groups is not supported");
+  g.s = per_dim(stride, g.nsp, 1, "stride", op);
+  g.p = per_dim(padding, g.nsp, 0, "padding", op);
+  g.d = per_dim(dilation, g.nsp, 1, "dilation", op);
+  for (int i = 0; i < kMaxDims; ++i) {
+    TG_CHECK(g.s[i] > 0, RuntimeError, "non-positive stride is not supported");
+    TG_CHECK(g.p[i] >= 0, RuntimeError, "negative padding is not supported");
+    TG_CHECK(g.d[i] > 0, RuntimeError, "non-positive dilation is not supported");
+  }
+  for (int i = 0; i < g.nsp; ++i) g.k[kMaxDims - g.nsp + i] = w->shape[2 + i];
+  if (bias && *bias) {
+    const Tensor& b = *bias;
+    TG_CHECK(b->dtype == x->dtype, RuntimeError, op, ": Input type (", dtype_name(x->dtype), ") and bias type (",
+             dtype_name(b->dtype), ") should be the same");
+  }
+}
+
+void check_bias(const std::optional<Tensor>& bias, int64_t channels, const Tensor& w) {
+  if (!bias || !*bias) return;
+  const Tensor& b = *bias;
+  TG_CHECK(b->dim() == 1 && b->shape[0] == channels, RuntimeError, "Given weight of size ", shape_str(w->shape),
+           ", expected bias to be 1-dimensional with ", channels, " elements, but got bias of size ",
+           shape_str(b->shape), " instead");
+}
+
+}  // namespace
+
+Tensor convolution(const Tensor& x, const Tensor& w, const std::optional<Tensor>& bias, const Shape& stride,
+                   const Shape& padding, const Shape& dilation, int64_t groups, const char* op) {
+  auto g = std::make_shared<ConvGeom>();
+  check_common(x, w, bias, stride, padding, dilation, groups, op, *g);
+  const int64_t cout = w->shape[0];
+  TG_CHECK(cout % groups == 0, RuntimeError, "Given groups=", groups, ", expected weight to be divisible by ",
+           groups, " at dimension 0, but got weight of size ", shape_str(w->shape), " instead");
+  TG_CHECK(x->shape[1] == w->shape[1] * groups, RuntimeError, "Given groups=", groups, ", weight of size ",
+           shape_str(w->shape), ", expected input", shape_str(x->shape), " to have ", w->shape[1] * groups,
+           " channels, but got ", x->shape[1], " channels instead");
+  check_bias(bias, cout, w);
+  g->Cb = w->shape[1];
+  g->Cs = cout / groups;
+  Dims padded{1, 1, 1};
+  for (int i = kMaxDims - g->nsp; i < kMaxDims; ++i) {
+    g->big[i] = x->shape[2 + i - (kMaxDims - g->nsp)];
+    padded[i] = g->big[i] + 2 * g->p[i];
+  }
+  Dims eff{1, 1, 1};
+  for (int i = 0; i < kMaxDims; ++i) eff[i] = g->d[i] * (g->k[i] - 1) + 1;
+  for (int i = 0; i < kMaxDims; ++i)
+    TG_CHECK(padded[i] >= eff[i], RuntimeError, "Calculated padded input size per channel: (",
+             sizes_str(padded, g->nsp), "). Kernel size: (", sizes_str(eff, g->nsp),
+             "). Kernel size can't be greater than actual input size");
+  for (int i = 0; i < kMaxDims; ++i) g->small[i] = (padded[i] - eff[i]) / g->s[i] + 1;
+  return conv_small(x, w, bias, g);
+}
+
+Tensor conv_transpose(const Tensor& x, const Tensor& w, const std::optional<Tensor>& bias, const Shape& stride,
+                      const Shape& padding, const Shape& output_padding, const Shape& dilation, int64_t groups,
+                      const char* op) {
+  auto g = std::make_shared<ConvGeom>();
+  check_common(x, w, bias, stride, padding, dilation, groups, op, *g);
+  Dims op_pad = per_dim(output_padding, g->nsp, 0, "output_padding", op);
+  const int64_t cin = w->shape[0];
+  TG_CHECK(cin % groups == 0, RuntimeError, "Given groups=", groups, ", expected weight to be divisible by ",
+           groups, " at dimension 0, but got weight of size ", shape_str(w->shape), " instead");
+  TG_CHECK(x->shape[1] == cin, RuntimeError, "Given transposed=1, weight of size ", shape_str(w->shape),
+           ", expected input", shape_str(x->shape), " to have ", cin, " channels, but got ", x->shape[1],
+           " channels instead");
+  check_bias(bias, w->shape[1] * groups, w);
+  g->Cb = w->shape[1];
+  g->Cs = cin / groups;
+  for (int i = kMaxDims - g->nsp; i < kMaxDims; ++i) {
+    TG_CHECK(op_pad[i] >= 0 && (op_pad[i] < g->s[i] || op_pad[i] < g->d[i]), RuntimeError, op,
+             ": output padding must be smaller than either stride or dilation, but got output_padding ",
+             op_pad[i], " with stride ", g->s[i], " and dilation ", g->d[i]);
+    g->small[i] = x->shape[2 + i - (kMaxDims - g->nsp)];
+    g->big[i] = (g->small[i] - 1) * g->s[i] - 2 * g->p[i] + g->d[i] * (g->k[i] - 1) + op_pad[i] + 1;
+  }
+  for (int i = 0; i < kMaxDims; ++i)
+    TG_CHECK(g->big[i] >= 0, RuntimeError, op, ": Given input size per channel: (", sizes_str(g->small, g->nsp),
+             "). Calculated output size per channel: (", sizes_str(g->big, g->nsp), "). Output size is too small");
+  return conv_big(x, w, bias, g);
+}
+
+}  // namespace tg::nn

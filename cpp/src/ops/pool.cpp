@@ -1,0 +1,367 @@
+// Max, average and adaptive pooling over 1-3 spatial dims, and max_unpool.
+//
+// Every pool is described per spatial dim by a table of windows: output position o reads the
+// input positions first[o], first[o] + dil, ... < end[o]. Max pooling uses stride/padding/
+// dilation windows (first moved past the padding), adaptive pools [floor(o in / out),
+// ceil((o + 1) in / out)). Average pooling divides by the product of per-dim factors (the window
+// with or without its padding), or by divisor_override. The average pool's backward spreads each
+// gradient over its window; the two are each other's gradients. Max pooling records indices, and
+// its backward scatters the gradient to them (gather is the scatter's gradient).
+#include <array>
+#include <cmath>
+#include <limits>
+#include <memory>
+
+#include "tg/conv.h"
+#include "tg/parallel.h"
+
+namespace tg::nn {
+namespace {
+
+constexpr int kMaxDims = 3;
+
+struct PoolDim {
+  int64_t in = 1, out = 1, dil = 1;
+  std::vector<int64_t> first{0}, end{1};
+  std::vector<double> factor{1.0};
+};
+
+struct PoolPlan {
+  int nsp = 0;
+  int64_t N = 0, C = 0;
+  std::array<PoolDim, kMaxDims> dims;  // right-aligned; unused leading dims are 1 -> 1
+  double divisor_override = 0;         // 0: use the factors
+
+  int64_t in_vol() const { return dims[0].in * dims[1].in * dims[2].in; }
+  int64_t out_vol() const { return dims[0].out * dims[1].out * dims[2].out; }
+  Shape shape(bool out) const {
+    Shape s{N, C};
+    for (int i = kMaxDims - nsp; i < kMaxDims; ++i) s.push_back(out ? dims[i].out : dims[i].in);
+    return s;
+  }
+};
+using Plan = std::shared_ptr<const PoolPlan>;
+
+// Calls window(o, divisor, taps) for every output position o of a plane; taps(tap) calls
+// tap(offset) for each input offset (within the plane) of o's window.
+template <typename Window>
+void for_each_window(const PoolPlan& P, Window&& window) {
+  const PoolDim &D = P.dims[0], &H = P.dims[1], &W = P.dims[2];
+  int64_t o = 0;
+  for (int64_t od = 0; od < D.out; ++od)
+    for (int64_t oh = 0; oh < H.out; ++oh)
+      for (int64_t ow = 0; ow < W.out; ++ow, ++o) {
+        const double f = P.divisor_override > 0 ? P.divisor_override : D.factor[od] * H.factor[oh] * W.factor[ow];
+        window(o, f, [&](auto&& tap) {
+          for (int64_t id = D.first[od]; id < D.end[od]; id += D.dil)
+            for (int64_t ih = H.first[oh]; ih < H.end[oh]; ih += H.dil) {
+              const int64_t row = (id * H.in + ih) * W.in;
+              for (int64_t iw = W.first[ow]; iw < W.end[ow]; iw += W.dil) tap(row + iw);
+            }
+        });
+      }
+}
+
+int64_t plane_grain(int64_t vol) { return std::max<int64_t>(1, kGrainSize / std::max<int64_t>(vol, 1)); }
+
+template <typename T>
+void max_kernel(const PoolPlan& P, const T* x, T* y, int64_t* idx) {
+  const int64_t iv = P.in_vol(), ov = P.out_vol();
+  parallel_for(P.N * P.C, plane_grain(iv), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const T* xp = x + p * iv;
+      T* yp = y + p * ov;
+      int64_t* ip = idx + p * ov;
+      for_each_window(P, [&](int64_t o, double, auto&& taps) {
+        T best = -std::numeric_limits<T>::infinity();
+        int64_t at = -1;
+        // torch's rule: a larger value or a NaN takes the place; the first tap is the default.
+        taps([&](int64_t i) {
+          const T v = xp[i];
+          if (at < 0) at = i;
+          if (v > best || std::isnan(v)) best = v, at = i;
+        });
+        yp[o] = best;
+        ip[o] = at;
+      });
+    }
+  });
+}
+
+template <typename T>
+void avg_kernel(const PoolPlan& P, const T* x, T* y) {
+  const int64_t iv = P.in_vol(), ov = P.out_vol();
+  parallel_for(P.N * P.C, plane_grain(iv), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const T* xp = x + p * iv;
+      T* yp = y + p * ov;
+      for_each_window(P, [&](int64_t o, double f, auto&& taps) {
+        T s = 0;
+        taps([&](int64_t i) { s += xp[i]; });
+        yp[o] = static_cast<T>(s / f);
+      });
+    }
+  });
+}
+
+template <typename T>
+void avg_backward_kernel(const PoolPlan& P, const T* gy, T* gx) {
+  const int64_t iv = P.in_vol(), ov = P.out_vol();
+  parallel_for(P.N * P.C, plane_grain(iv), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      T* gp = gx + p * iv;
+      const T* yp = gy + p * ov;
+      std::fill(gp, gp + iv, T(0));
+      for_each_window(P, [&](int64_t o, double f, auto&& taps) {
+        const T g = static_cast<T>(yp[o] / f);
+        taps([&](int64_t i) { gp[i] += g; });
+      });
+    }
+  });
+}
+
+Tensor kernel_input(const Tensor& t) { return contiguous(detach(t)); }
+
+Tensor avg_forward(const Tensor& x, Plan P);
+Tensor avg_backward(const Tensor& gy, Plan P);
+
+Tensor avg_forward(const Tensor& x, Plan P) {
+  Tensor xc = kernel_input(x);
+  Tensor out = empty(P->shape(true), x->dtype);
+  dispatch_floating(x->dtype, "avg_pool", [&](auto tag) {
+    using T = decltype(tag);
+    avg_kernel<T>(*P, xc->data<T>(), out->data<T>());
+  });
+  record("AvgPoolBackward0", {x}, {out}, [&] {
+    return BackwardFn([P](const Grads& g) -> Grads { return {avg_backward(g[0], P)}; });
+  });
+  return out;
+}
+
+Tensor avg_backward(const Tensor& gy, Plan P) {
+  Tensor gc = kernel_input(gy);
+  Tensor out = empty(P->shape(false), gy->dtype);
+  dispatch_floating(gy->dtype, "avg_pool_backward", [&](auto tag) {
+    using T = decltype(tag);
+    avg_backward_kernel<T>(*P, gc->data<T>(), out->data<T>());
+  });
+  record("AvgPoolBackwardBackward0", {gy}, {out}, [&] {
+    return BackwardFn([P](const Grads& g) -> Grads { return {avg_forward(g[0], P)}; });
+  });
+  return out;
+}
+
+// Planes of `src` ([N, C, *]) moved to `indices` in planes of `out_shape`; duplicates add when
+// `accumulate` (max pool backward) and overwrite otherwise (max_unpool).
+Tensor plane_gather(const Tensor& src, const Tensor& indices);
+
+Tensor plane_scatter(const Tensor& src, const Tensor& indices, const Shape& out_shape, bool accumulate) {
+  Tensor s = kernel_input(src), ix = kernel_input(indices);
+  Tensor out = zeros(out_shape, src->dtype);
+  const int64_t planes = out_shape[0] * out_shape[1];
+  const int64_t iv = planes ? s->numel() / planes : 0, ov = planes ? out->numel() / planes : 0;
+  dispatch_floating(src->dtype, "max_unpool", [&](auto tag) {
+    using T = decltype(tag);
+    const T* sp = s->data<T>();
+    const int64_t* ip = ix->data<int64_t>();
+    T* op = out->data<T>();
+    parallel_for(planes, plane_grain(iv + ov), [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p)
+        for (int64_t i = 0; i < iv; ++i) {
+          T& dst = op[p * ov + ip[p * iv + i]];
+          dst = accumulate ? dst + sp[p * iv + i] : sp[p * iv + i];
+        }
+    });
+  });
+  record(accumulate ? "MaxPoolBackward0" : "MaxUnpoolBackward0", {src}, {out}, [&] {
+    SavedTensor si = save(ix);
+    return BackwardFn([si](const Grads& g) -> Grads { return {plane_gather(g[0], si.get())}; });
+  });
+  return out;
+}
+
+Tensor plane_gather(const Tensor& src, const Tensor& indices) {
+  Tensor s = kernel_input(src), ix = kernel_input(indices);
+  Tensor out = empty(ix->shape, src->dtype);
+  const int64_t planes = ix->shape[0] * ix->shape[1];
+  const int64_t iv = planes ? ix->numel() / planes : 0, sv = planes ? s->numel() / planes : 0;
+  dispatch_floating(src->dtype, "max_pool_backward", [&](auto tag) {
+    using T = decltype(tag);
+    const T* sp = s->data<T>();
+    const int64_t* ip = ix->data<int64_t>();
+    T* op = out->data<T>();
+    parallel_for(planes, plane_grain(iv), [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p)
+        for (int64_t i = 0; i < iv; ++i) op[p * iv + i] = sp[p * sv + ip[p * iv + i]];
+    });
+  });
+  Shape src_shape = src->shape;
+  record("GatherBackward0", {src}, {out}, [&] {
+    SavedTensor si = save(ix);
+    return BackwardFn([si, src_shape](const Grads& g) -> Grads {
+      return {plane_scatter(g[0], si.get(), src_shape, true)};
+    });
+  });
+  return out;
+}
+
+// ---- plans and checks ----
+
+std::string dims_str(const PoolPlan& P, bool out) {
+  std::string s = std::to_string(P.C);
+  for (int i = kMaxDims - P.nsp; i < kMaxDims; ++i) s += "x" + std::to_string(out ? P.dims[i].out : P.dims[i].in);
+  return s;
+}
+
+PoolPlan start_plan(const Tensor& x, size_t nargs, const char* op, bool adaptive) {
+  TG_CHECK(x->dim() >= 3 && x->dim() <= 5, RuntimeError, op, ": expected a batched input [N, C, *spatial], got ",
+           shape_str(x->shape));
+  TG_CHECK(is_floating(x->dtype), RuntimeError, op, ": expected a floating-point input, got ", dtype_name(x->dtype));
+  PoolPlan P;
+  P.nsp = static_cast<int>(x->dim() - 2);
+  TG_CHECK(nargs == static_cast<size_t>(P.nsp), RuntimeError, op, ": expected ", P.nsp,
+           " sizes (one per spatial dim), got ", nargs);
+  P.N = x->shape[0];
+  P.C = x->shape[1];
+  for (int64_t i = 1; i < x->dim(); ++i)
+    TG_CHECK(x->shape[i] > 0, RuntimeError, op, adaptive ? ": Expected input to have non-zero size for non-batch dimensions, but input has sizes "
+                                                         : ": Expected input with optional 0 dim batch size and non-zero sizes otherwise, but got:",
+             shape_str(x->shape));
+  for (int i = 0; i < P.nsp; ++i) P.dims[kMaxDims - P.nsp + i].in = x->shape[2 + i];
+  return P;
+}
+
+// Windows of a strided pool: output size as torch's pooling_output_shape.
+void window_dims(PoolPlan& P, const Shape& kernel, const Shape& stride, const Shape& padding,
+                 const Shape& dilation, bool ceil_mode, bool avg, bool count_include_pad, const char* op) {
+  TG_CHECK(stride.size() == kernel.size() && padding.size() == kernel.size() && dilation.size() == kernel.size(),
+           RuntimeError, op, ": kernel_size, stride, padding and dilation need one entry per spatial dim");
+  for (int j = 0; j < P.nsp; ++j) {
+    PoolDim& D = P.dims[kMaxDims - P.nsp + j];
+    const int64_t k = kernel[j], s = stride[j], p = padding[j], d = dilation[j];
+    TG_CHECK(k > 0, RuntimeError, op, ": kernel size should be greater than zero, but got ", k);
+    TG_CHECK(s > 0, RuntimeError, "stride should not be zero");
+    TG_CHECK(d > 0, RuntimeError, op, ": dilation should be greater than zero, but got ", d);
+    TG_CHECK(p >= 0, RuntimeError, op, ": pad must be non-negative, but got pad: ", p);
+    TG_CHECK(p <= k / 2, RuntimeError, "pad should be at most half of effective kernel size, but got pad=", p,
+             ", kernel_size=", k, " and dilation=", d);
+    const int64_t span = D.in + 2 * p - d * (k - 1) - 1 + (ceil_mode ? s - 1 : 0);
+    int64_t out = (span >= 0 ? span / s : -((-span + s - 1) / s)) + 1;
+    if (ceil_mode && (out - 1) * s >= D.in + p) --out;
+    D.out = out;
+    D.dil = d;
+    if (out <= 0) continue;  // reported below with every dim
+    D.first.assign(out, 0);
+    D.end.assign(out, 0);
+    D.factor.assign(out, 1.0);
+    for (int64_t o = 0; o < out; ++o) {
+      const int64_t start = o * s - p;
+      if (avg) {
+        const int64_t end_pad = std::min(start + k, D.in + p);
+        D.first[o] = std::max<int64_t>(start, 0);
+        D.end[o] = std::min(end_pad, D.in);
+        D.factor[o] = static_cast<double>(count_include_pad ? end_pad - start : D.end[o] - D.first[o]);
+      } else {
+        D.first[o] = start >= 0 ? start : start + (-start + d - 1) / d * d;
+        D.end[o] = std::min(start + d * (k - 1) + 1, D.in);
+      }
+    }
+  }
+  bool ok = true;
+  for (const PoolDim& D : P.dims) ok = ok && D.out > 0;
+  TG_CHECK(ok, RuntimeError, "Given input size: (", dims_str(P, false), "). Calculated output size: (",
+           dims_str(P, true), "). Output size is too small");
+}
+
+void adaptive_dims(PoolPlan& P, const Shape& output_size, const char* op) {
+  for (int j = 0; j < P.nsp; ++j) {
+    PoolDim& D = P.dims[kMaxDims - P.nsp + j];
+    const int64_t out = output_size[j];
+    TG_CHECK(out >= 0, RuntimeError, op, ": elements of output_size must be greater than or equal to 0 but received {",
+             out, "}");
+    D.out = out;
+    D.first.resize(out);
+    D.end.resize(out);
+    D.factor.resize(out);
+    for (int64_t o = 0; o < out; ++o) {
+      D.first[o] = o * D.in / out;
+      D.end[o] = ((o + 1) * D.in + out - 1) / out;
+      D.factor[o] = static_cast<double>(D.end[o] - D.first[o]);
+    }
+  }
+}
+
+std::pair<Tensor, Tensor> max_with(const Tensor& x, Plan P, const char* op, const char* node) {
+  Tensor xc = kernel_input(x);
+  Tensor out = empty(P->shape(true), x->dtype), idx = empty(P->shape(true), DType::Int64);
+  dispatch_floating(x->dtype, op, [&](auto tag) {
+    using T = decltype(tag);
+    max_kernel<T>(*P, xc->data<T>(), out->data<T>(), idx->data<int64_t>());
+  });
+  Shape in_shape = x->shape;
+  record(node, {x}, {out}, [&] {
+    return BackwardFn([idx, in_shape](const Grads& g) -> Grads { return {plane_scatter(g[0], idx, in_shape, true)}; });
+  });
+  return {out, idx};
+}
+
+}  // namespace
+
+std::pair<Tensor, Tensor> max_pool(const Tensor& x, const Shape& kernel, const Shape& stride, const Shape& padding,
+                                   const Shape& dilation, bool ceil_mode, const char* op) {
+  PoolPlan P = start_plan(x, kernel.size(), op, false);
+  window_dims(P, kernel, stride, padding, dilation, ceil_mode, false, false, op);
+  return max_with(x, std::make_shared<const PoolPlan>(std::move(P)), op, "MaxPool2DWithIndicesBackward0");
+}
+
+Tensor avg_pool(const Tensor& x, const Shape& kernel, const Shape& stride, const Shape& padding, bool ceil_mode,
+                bool count_include_pad, std::optional<int64_t> divisor_override, const char* op) {
+  PoolPlan P = start_plan(x, kernel.size(), op, false);
+  Shape ones(kernel.size(), 1);
+  window_dims(P, kernel, stride, padding, ones, ceil_mode, true, count_include_pad, op);
+  if (divisor_override) {
+    TG_CHECK(*divisor_override != 0, RuntimeError, "divisor must be not zero");
+    P.divisor_override = static_cast<double>(*divisor_override);
+  }
+  return avg_forward(x, std::make_shared<const PoolPlan>(std::move(P)));
+}
+
+Tensor adaptive_avg_pool(const Tensor& x, const Shape& output_size, const char* op) {
+  PoolPlan P = start_plan(x, output_size.size(), op, true);
+  adaptive_dims(P, output_size, op);
+  return avg_forward(x, std::make_shared<const PoolPlan>(std::move(P)));
+}
+
+std::pair<Tensor, Tensor> adaptive_max_pool(const Tensor& x, const Shape& output_size, const char* op) {
+  PoolPlan P = start_plan(x, output_size.size(), op, true);
+  adaptive_dims(P, output_size, op);
+  return max_with(x, std::make_shared<const PoolPlan>(std::move(P)), op, "AdaptiveMaxPool2DBackward0");
+}
+
+Tensor max_unpool(const Tensor& x, const Tensor& indices, const Shape& output_size, const char* op) {
+  TG_CHECK(indices->dtype == DType::Int64, RuntimeError, "elements in indices should be type int64 but got: ",
+           dtype_name(indices->dtype));
+  TG_CHECK(x->shape == indices->shape, RuntimeError, "Expected shape of indices to be same as that of the input tensor (",
+           shape_str(x->shape), ") but got indices tensor with shape: ", shape_str(indices->shape));
+  TG_CHECK(x->dim() >= 3 && x->dim() <= 5 && output_size.size() == static_cast<size_t>(x->dim() - 2), RuntimeError, op,
+           ": expected a batched input [N, C, *spatial] and one output size per spatial dim, got input ",
+           shape_str(x->shape), " and ", output_size.size(), " output sizes");
+  TG_CHECK(is_floating(x->dtype), RuntimeError, op, ": expected a floating-point input, got ", dtype_name(x->dtype));
+  Shape out_shape{x->shape[0], x->shape[1]};
+  int64_t ov = 1;
+  std::string sizes;
+  for (int64_t s : output_size) {
+    TG_CHECK(s >= 0, RuntimeError, op, ": output sizes must be non-negative, got ", s);
+    out_shape.push_back(s);
+    ov *= s;
+    sizes += (sizes.empty() ? "" : "x") + std::to_string(s);
+  }
+  Tensor ix = contiguous(indices);
+  const int64_t* ip = ix->data<int64_t>();
+  for (int64_t i = 0, n = ix->numel(); i < n; ++i)
+    TG_CHECK(ip[i] >= 0 && ip[i] < ov, RuntimeError, "Found an invalid max index: ", ip[i],
+             " (output volumes are of size ", sizes, ")");
+  return plane_scatter(x, ix, out_shape, false);
+}
+
+}  // namespace tg::nn

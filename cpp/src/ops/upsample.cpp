@@ -1,0 +1,192 @@
+// interpolate's kernels (nearest, nearest-exact, linear/bilinear/trilinear, bicubic, area), forward
+// and backward together. Every mode is separable: each output position along a dim is a weighted sum
+// of a few input positions (a tap table), and a resize is one 1-D pass per spatial dim. The
+// backward of a pass is the transposed table (a scatter-add), and each pass records the other.
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "tg/nn_layers.h"
+#include "tg/parallel.h"
+
+namespace tg::nn {
+namespace {
+
+// K taps per output position: out[o] = sum_k weight[o*K + k] * in[index[o*K + k]].
+struct Taps {
+  int64_t in_size = 0, out_size = 0, K = 1;
+  std::vector<int64_t> index;
+  std::vector<double> weight;
+};
+using TapsPtr = std::shared_ptr<const Taps>;
+
+// torch's area_pixel_compute_scale: the input step per output step.
+double pixel_scale(int64_t in, int64_t out, bool align_corners, double user_scale) {
+  if (align_corners) return out > 1 ? static_cast<double>(in - 1) / static_cast<double>(out - 1) : 0.0;
+  return user_scale > 0 ? 1.0 / user_scale : static_cast<double>(in) / static_cast<double>(out);
+}
+
+// Cubic convolution (Keys, A = -0.75 as torch) weights for the 4 taps around a fractional offset t.
+void cubic_weights(double t, double* w) {
+  const double A = -0.75;
+  auto near = [&](double x) { return ((A + 2) * x - (A + 3)) * x * x + 1; };           // |x| <= 1
+  auto far = [&](double x) { return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A; };     // 1 < |x| < 2
+  w[0] = far(t + 1);
+  w[1] = near(t);
+  w[2] = near(1 - t);
+  w[3] = far(2 - t);
+}
+
+TapsPtr make_taps(int64_t in, int64_t out, const std::string& mode, bool align_corners, double user_scale) {
+  auto t = std::make_shared<Taps>();
+  t->in_size = in;
+  t->out_size = out;
+  t->K = mode == "linear" ? 2 : mode == "cubic" ? 4 : 1;
+  if (mode == "area")  // adaptive average pooling: window [floor(o in / out), ceil((o + 1) in / out))
+    t->K = out > 0 ? (in + out - 1) / out + 1 : 1;
+  t->index.assign(static_cast<size_t>(out * t->K), 0);
+  t->weight.assign(static_cast<size_t>(out * t->K), 0.0);
+  for (int64_t o = 0; o < out; ++o) {
+    int64_t* idx = &t->index[o * t->K];
+    double* w = &t->weight[o * t->K];
+    if (mode == "nearest" || mode == "nearest-exact") {
+      // torch computes these in float: src = floor(o * scale) (nearest-exact: (o + 0.5) * scale)
+      float scale = static_cast<float>(user_scale > 0 ? 1.0 / user_scale : static_cast<double>(in) / out);
+      float pos = mode == "nearest" ? static_cast<float>(o) * scale : (static_cast<float>(o) + 0.5f) * scale;
+      idx[0] = std::min(static_cast<int64_t>(std::floor(pos)), in - 1);
+      w[0] = 1.0;
+    } else if (mode == "linear") {
+      double scale = pixel_scale(in, out, align_corners, user_scale);
+      double src = align_corners ? scale * o : std::max(0.0, scale * (o + 0.5) - 0.5);
+      int64_t i0 = std::min(static_cast<int64_t>(src), in - 1);
+      double frac = std::min(src - static_cast<double>(i0), 1.0);
+      idx[0] = i0;
+      idx[1] = i0 < in - 1 ? i0 + 1 : i0;
+      w[0] = 1.0 - frac;
+      w[1] = frac;
+    } else if (mode == "cubic") {
+      double scale = pixel_scale(in, out, align_corners, user_scale);
+      double src = align_corners ? scale * o : scale * (o + 0.5) - 0.5;
+      double fl = std::floor(src);
+      cubic_weights(src - fl, w);
+      for (int64_t k = 0; k < 4; ++k)  // taps beyond the edge read the edge (torch's bounded access)
+        idx[k] = std::clamp<int64_t>(static_cast<int64_t>(fl) - 1 + k, 0, in - 1);
+    } else {  // area
+      int64_t start = (o * in) / out, end = ((o + 1) * in + out - 1) / out;
+      for (int64_t i = start; i < end; ++i) {
+        idx[i - start] = i;
+        w[i - start] = 1.0 / static_cast<double>(end - start);
+      }
+    }
+  }
+  return t;
+}
+
+// x seen as [A, size, B] around the resized dim.
+struct DimLayout {
+  int64_t A = 1, B = 1;
+};
+DimLayout layout_around(const Shape& s, int64_t dim) {
+  DimLayout L;
+  for (int64_t d = 0; d < dim; ++d) L.A *= s[d];
+  for (size_t d = dim + 1; d < s.size(); ++d) L.B *= s[d];
+  return L;
+}
+
+Tensor resample_transposed(const Tensor& g, int64_t dim, const TapsPtr& taps);
+
+// One 1-D pass along `dim`: out[a, o, b] = sum_k w[o, k] x[a, idx[o, k], b].
+Tensor resample(const Tensor& x, int64_t dim, const TapsPtr& taps) {
+  Shape out_shape = x->shape;
+  out_shape[dim] = taps->out_size;
+  Tensor xc = contiguous(detach(x));
+  Tensor y = zeros(out_shape, x->dtype);
+  DimLayout L = layout_around(x->shape, dim);
+  const Taps& t = *taps;
+  dispatch_floating(x->dtype, "interpolate", [&](auto tag) {
+    using T = decltype(tag);
+    const T* src = xc->data<T>();
+    T* dst = y->data<T>();
+    std::vector<T> wt(t.weight.begin(), t.weight.end());
+    parallel_for(L.A * t.out_size, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, L.B * t.K)),
+                 [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        int64_t a = r / t.out_size, o = r % t.out_size;
+        T* d = dst + r * L.B;
+        for (int64_t k = 0; k < t.K; ++k) {
+          T w = wt[o * t.K + k];
+          if (w == T(0)) continue;
+          const T* s = src + (a * t.in_size + t.index[o * t.K + k]) * L.B;
+          for (int64_t b = 0; b < L.B; ++b) d[b] += w * s[b];
+        }
+      }
+    });
+  });
+  record("UpsampleBackward0", {x}, {y}, [&] {
+    return BackwardFn([dim, taps](const Grads& gr) -> Grads { return {resample_transposed(gr[0], dim, taps)}; });
+  });
+  return y;
+}
+
+// The adjoint pass: gin[a, idx[o, k], b] += w[o, k] g[a, o, b].
+Tensor resample_transposed(const Tensor& g, int64_t dim, const TapsPtr& taps) {
+  const Taps& t = *taps;
+  Shape in_shape = g->shape;
+  in_shape[dim] = t.in_size;
+  Tensor gc = contiguous(detach(g));
+  Tensor gin = zeros(in_shape, g->dtype);
+  DimLayout L = layout_around(g->shape, dim);
+  dispatch_floating(g->dtype, "interpolate backward", [&](auto tag) {
+    using T = decltype(tag);
+    const T* src = gc->data<T>();
+    T* dst = gin->data<T>();
+    std::vector<T> wt(t.weight.begin(), t.weight.end());
+    // threads split the outer index a, so no two write the same element
+    parallel_for(L.A, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, t.out_size * L.B * t.K)),
+                 [&](int64_t a0, int64_t a1) {
+      for (int64_t a = a0; a < a1; ++a)
+        for (int64_t o = 0; o < t.out_size; ++o) {
+          const T* s = src + (a * t.out_size + o) * L.B;
+          for (int64_t k = 0; k < t.K; ++k) {
+            T w = wt[o * t.K + k];
+            if (w == T(0)) continue;
+            T* d = dst + (a * t.in_size + t.index[o * t.K + k]) * L.B;
+            for (int64_t b = 0; b < L.B; ++b) d[b] += w * s[b];
+          }
+        }
+    });
+  });
+  record("UpsampleBackwardBackward0", {g}, {gin}, [&] {
+    return BackwardFn([dim, taps](const Grads& gr) -> Grads { return {resample(gr[0], dim, taps)}; });
+  });
+  return gin;
+}
+
+}  // namespace
+
+Tensor interpolate(const Tensor& x, const Shape& out_size, const std::string& mode, bool align_corners,
+                   const std::vector<double>& scales) {
+  TG_CHECK(mode == "nearest" || mode == "nearest-exact" || mode == "linear" || mode == "cubic" || mode == "area",
+           ValueError, "interpolate: unknown mode '", mode, "'");
+  TG_CHECK(is_floating(x->dtype), RuntimeError, "interpolate: expected a floating-point input, got ",
+           dtype_name(x->dtype));
+  int64_t k = static_cast<int64_t>(out_size.size()), nd = x->dim();
+  TG_CHECK(k >= 1 && k <= 3 && nd == k + 2, ValueError, "interpolate: expected a ", k + 2, "-D input for ", k,
+           " output sizes, got input of shape ", shape_str(x->shape));
+  TG_CHECK(scales.empty() || static_cast<int64_t>(scales.size()) == k, ValueError,
+           "interpolate: expected ", k, " scale factors, got ", scales.size());
+  for (int64_t j = 0; j < nd; ++j)
+    TG_CHECK(j < 1 || x->shape[j] > 0, RuntimeError, "interpolate: Input and output sizes should be greater than 0,"
+             " but got input of shape ", shape_str(x->shape), " and output size ", shape_str(out_size));
+  for (int64_t s : out_size)
+    TG_CHECK(s > 0, RuntimeError, "interpolate: Input and output sizes should be greater than 0, but got input of "
+             "shape ", shape_str(x->shape), " and output size ", shape_str(out_size));
+  Tensor y = x;
+  for (int64_t j = k - 1; j >= 0; --j) {
+    int64_t dim = 2 + j;
+    y = resample(y, dim, make_taps(x->shape[dim], out_size[j], mode, align_corners, scales.empty() ? 0.0 : scales[j]));
+  }
+  return y;
+}
+
+}  // namespace tg::nn
