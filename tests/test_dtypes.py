@@ -197,7 +197,7 @@ def test_creation_and_conversion_methods(dtype):
     x = tg.tensor([1.5, -2.25, 300.0])
     for method in ("byte", "char", "short", "int", "half", "bfloat16", "float", "double", "long", "bool"):
         assert_same(getattr(x, method)(), getattr(torch.tensor([1.5, -2.25, 300.0]), method)(), method)
-    assert tg.zeros(1, dtype=dtype).type() == torch.zeros(1, dtype=td).type().replace("torch.", "tinygrad_ext.")
+    assert tg.zeros(1, dtype=dtype).type() == torch.zeros(1, dtype=td).type()  # torch's string, as the issue asks
 
 
 @pytest.mark.parametrize("dtype", ALL)

@@ -6,13 +6,14 @@ from ._C import dtype
 from ._C import device, memory_format  # noqa: F401  (tg.device as torch.device)
 from . import _tensor  # noqa: F401  (adds the Python-side Tensor methods)
 from ._tensor import Size
-from ._tensor_surface import *  # noqa: F401,F403  (tg.FloatTensor & co., tg.contiguous_format)
+from ._tensor_surface import *  # noqa: F401,F403  (tg.FloatTensor & co., tg.strided)
 from ._creation import (arange, as_tensor, empty, empty_like, eye, full, full_like, initial_seed,
                         linspace, manual_seed, normal, ones, ones_like, rand, rand_like, randint,
                         randn, randn_like, randperm, seed, tensor, zeros, zeros_like)
 from ._index_ops import *  # noqa: F401,F403  (indexing, joining and shape ops)
 from . import autograd
 from ._math import *  # noqa: F401,F403  (math ops and reductions: sin ... median, einsum)
+from ._aliases import *  # noqa: F401,F403  (resolve_conj, unsafe_split, zero_, ...: torch aliases)
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 float32 = float = dtype.float32

@@ -97,27 +97,6 @@ def _min(self, dim=None, keepdim=False):
     return _min_result(*_C._min_dim(self, dim, keepdim))
 
 
-# torch's legacy tensor type names (x.type(), tg.FloatTensor, ...) by dtype
-TENSOR_TYPE_NAMES = {
-    _C.dtype.float32: "FloatTensor", _C.dtype.float64: "DoubleTensor", _C.dtype.float16: "HalfTensor",
-    _C.dtype.bfloat16: "BFloat16Tensor", _C.dtype.uint8: "ByteTensor", _C.dtype.int8: "CharTensor",
-    _C.dtype.int16: "ShortTensor", _C.dtype.int32: "IntTensor", _C.dtype.int64: "LongTensor",
-    _C.dtype.bool: "BoolTensor",
-}
-
-
-def _type(self, dtype=None):
-    if dtype is None:
-        return "tinygrad_ext." + TENSOR_TYPE_NAMES[self.dtype]
-    return self.to(dtype)
-
-
-def _converter(dtype):
-    def convert(self, memory_format=None):
-        return self.to(dtype)
-    return convert
-
-
 _methods = {
     "__repr__": tensor_repr,
     "__str__": tensor_repr,
@@ -135,13 +114,6 @@ _methods = {
     "backward": _backward,
     "max": _max,
     "min": _min,
-    "type": _type,
-    "byte": _converter(_C.dtype.uint8),
-    "char": _converter(_C.dtype.int8),
-    "short": _converter(_C.dtype.int16),
-    "int": _converter(_C.dtype.int32),
-    "half": _converter(_C.dtype.float16),
-    "bfloat16": _converter(_C.dtype.bfloat16),
 }
 for _name, _fn in _methods.items():
     if _fn is not None:

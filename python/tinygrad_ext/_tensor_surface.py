@@ -4,7 +4,7 @@ apply_, in-place activations, ...). Ops themselves live in C++; these are thin a
 import numpy as np
 
 from . import _C
-from ._C import Tensor
+from ._C import Tensor, memory_format
 from ._tensor import Size
 
 # torch's legacy tensor types, by the tg dtype they hold. A dtype tg does not have yet is skipped,
@@ -144,8 +144,8 @@ def _dim_order(self, *, ambiguity_check=False):
     return tuple(sorted(range(self.dim()), key=lambda d: -strides[d]))
 
 
-class memory_format:
-    """torch.memory_format: tinygrad_ext tensors are strided; contiguous means row-major."""
+class layout:
+    """torch.layout: every tinygrad_ext tensor is strided."""
 
     def __init__(self, name):
         self.name = name
@@ -154,22 +154,20 @@ class memory_format:
         return "tinygrad_ext." + self.name
 
 
-class layout(memory_format):
-    """torch.layout: every tinygrad_ext tensor is strided."""
-
-
 strided = layout("strided")
-contiguous_format = memory_format("contiguous_format")
-preserve_format = memory_format("preserve_format")
 _row_major = Tensor.is_contiguous
 _numpy_of = Tensor.numpy
 
 
-def _is_contiguous(self, memory_format=contiguous_format):
-    if memory_format is not contiguous_format:
-        raise RuntimeError(f"is_contiguous: memory format {memory_format} is not supported "
-                           "(tinygrad_ext tensors are strided, row-major)")
-    return _row_major(self)
+_CHANNELS_LAST_ORDER = {memory_format.channels_last: (0, 2, 3, 1), memory_format.channels_last_3d: (0, 2, 3, 4, 1)}
+
+
+def _is_contiguous(self, memory_format=memory_format.contiguous_format):
+    """Row-major for contiguous_format; for channels_last(_3d), whether the strides are NHWC's."""
+    order = _CHANNELS_LAST_ORDER.get(memory_format)
+    if order is None:
+        return _row_major(self)
+    return self.dim() == len(order) and _row_major(self.permute(*order))
 
 
 def _numpy(self, *, force=False):
@@ -282,4 +280,4 @@ for _op in ["abs", "absolute", "neg", "negative", "exp", "log", "sqrt", "relu", 
         setattr(Tensor, _op + "_", _inplace(_op))
 
 globals().update(LEGACY_TYPES)
-__all__ = list(LEGACY_TYPES) + ["memory_format", "contiguous_format", "preserve_format", "layout", "strided"]
+__all__ = list(LEGACY_TYPES) + ["layout", "strided"]
