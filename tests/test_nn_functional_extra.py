@@ -295,3 +295,46 @@ def test_distances_at_zero_and_gradcheck():
     assert tg.autograd.gradcheck(lambda a: F.pdist(a), (x1,))
     with pytest.raises(RuntimeError, match="pdist only supports 2D"):
         F.pdist(tg.randn(2, 3, 4))
+
+
+def test_top_level_and_methods():
+    x = rand_t((3, 4), scale=2.0)
+    w = rand_t((4,), seed=1)
+    compare(lambda a: tg.hardshrink(a, 0.6), lambda a: torch.hardshrink(a, 0.6), x)
+    compare(lambda a: a.hardshrink(), lambda a: a.hardshrink(), x)
+    compare(lambda a, b: a.prelu(b), lambda a, b: a.prelu(b), x, w)
+    compare(lambda a: tg.threshold(a, 0.1, 7.0), lambda a: torch.threshold(a, 0.1, 7.0), x)
+    compare(lambda a: tg.rrelu(a), lambda a: torch.rrelu(a), x)
+    compare(lambda a, b: tg.cosine_similarity(a, b, 0), lambda a, b: torch.cosine_similarity(a, b, 0), x, x * 2)
+    compare(lambda a: tg.pdist(a, 1.0), lambda a: torch.pdist(a, 1.0), x)
+    xt, xg = torch.randn(5, dtype=torch.float64), None
+    xg = to_tg(xt)
+    assert tg.selu_(xg) is xg
+    assert_close(xg, torch.selu_(xt))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_scaled_dot_product_attention(dtype):
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == torch.float64 else dict(rtol=1e-4, atol=1e-5)
+    q, k, v = rand_t((2, 3, 4, 8), dtype), rand_t((2, 3, 5, 8), dtype, seed=1), rand_t((2, 3, 5, 6), dtype, seed=2)
+    sdpa_t, sdpa_g = TF.scaled_dot_product_attention, F.scaled_dot_product_attention
+    bool_mask = torch.rand(4, 5, generator=torch.Generator().manual_seed(3)) > 0.4
+    bool_mask[1] = False  # a fully masked row gives 0
+    float_mask = torch.randn(4, 5, dtype=dtype)
+    for kw in [{}, {"is_causal": True}, {"scale": 0.3}, {"attn_mask": bool_mask}, {"attn_mask": float_mask}]:
+        kw_g = {k_: (to_tg(v_) if isinstance(v_, torch.Tensor) else v_) for k_, v_ in kw.items()}
+        compare(lambda a, b, c: sdpa_g(a, b, c, **kw_g), lambda a, b, c: sdpa_t(a, b, c, **kw), q, k, v, **tol)
+    compare(lambda a, b, c: sdpa_g(a.transpose(1, 2), b.transpose(1, 2), c.transpose(1, 2)),
+            lambda a, b, c: sdpa_t(a.transpose(1, 2), b.transpose(1, 2), c.transpose(1, 2)),
+            rand_t((2, 4, 3, 8), dtype), rand_t((2, 5, 3, 8), dtype), rand_t((2, 5, 3, 6), dtype), **tol)
+    kg, vg = rand_t((2, 1, 5, 8), dtype, seed=4), rand_t((2, 1, 5, 6), dtype, seed=5)
+    compare(lambda a, b, c: sdpa_g(a, b, c, enable_gqa=True), lambda a, b, c: sdpa_t(a, b, c, enable_gqa=True),
+            q, kg, vg, **tol)
+    with pytest.raises(RuntimeError, match="attn_mask should not be set"):
+        sdpa_g(to_tg(q), to_tg(k), to_tg(v), attn_mask=to_tg(bool_mask), is_causal=True)
+    if dtype == torch.float64:
+        assert tg.autograd.gradcheck(lambda a, b, c: sdpa_g(a, b, c, is_causal=True),
+                                     [to_tg(rand_t((2, 3, 4), seed=s)) for s in range(3)])
+    # dropout keeps the expectation: the output stays finite and p = 1 drops everything
+    out = sdpa_g(to_tg(q), to_tg(k), to_tg(v), dropout_p=1.0)
+    assert np.all(out.detach().numpy() == 0)

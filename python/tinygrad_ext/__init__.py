@@ -117,3 +117,4 @@ def are_deterministic_algorithms_enabled():
     return _deterministic_algorithms
 from . import distributed  # noqa: E402  (tg.distributed on MPI; mpi4py is loaded on first use)
 from ._layer_exports import *  # noqa: E402,F401,F403  (torch.layer_norm, torch.pixel_shuffle, ...)
+from ._activation_exports import *  # noqa: E402,F401,F403  (torch.hardshrink, torch.pdist, Tensor.prelu, ...)
