@@ -116,6 +116,8 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Randomized leaky relu: in training each non-positive element gets a slope drawn from U(lower, upper);
     in eval the slope is (lower + upper) / 2."""
     _check_tensor(input, "rrelu")
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if not training:
         return _inplace(input, _k.leaky_relu(input, (lower + upper) / 2), inplace)
     slopes = tg.rand(*input.shape, dtype=input.dtype) * (upper - lower) + lower

@@ -80,9 +80,8 @@ def pdist(input, p=2):
     n = input.shape[0]
     rows = [i for i in range(n) for _ in range(i + 1, n)]
     cols = [j for i in range(n) for j in range(i + 1, n)]
-    if not rows:
-        return tg.zeros(0, dtype=input.dtype)
-    diff = input.index_select(0, tg.tensor(rows)) - input.index_select(0, tg.tensor(cols))
+    diff = (input.index_select(0, tg.tensor(rows, dtype=tg.int64))
+            - input.index_select(0, tg.tensor(cols, dtype=tg.int64)))
     return _vector_norm(diff, p, 1)
 
 
