@@ -117,6 +117,7 @@ py::object make_size(const Shape& shape) {
 }  // namespace tg::bind
 
 void bind_nn(py::module_& m);  // cpp/bindings/nn.cpp
+void bind_nn_extra(py::module_& m);  // cpp/bindings/nn_extra.cpp
 void bind_conv(py::module_& m);  // cpp/bindings/conv.cpp
 
 using namespace tg;
@@ -213,6 +214,7 @@ PYBIND11_MODULE(_C, m) {
   bind_index_ops(m);
   bind_data(m);
   bind_nn(m);
+  bind_nn_extra(m);
   bind_conv(m);
   bind_optim(m);
   bind_math(m);

@@ -121,3 +121,4 @@ from . import distributed  # noqa: E402  (tg.distributed on MPI; mpi4py is loade
 from ._layer_exports import *  # noqa: E402,F401,F403  (torch.layer_norm, torch.pixel_shuffle, ...)
 from ._reduce_extra import *  # noqa: F401,F403,E402  (addmv ... cummax: products, reductions and scans)
 from . import linalg  # noqa: F401,E402
+from ._activation_exports import *  # noqa: E402,F401,F403  (torch.hardshrink, torch.pdist, Tensor.prelu, ...)

@@ -2,20 +2,13 @@
 #include <cmath>
 #include <limits>
 
-#include "tg/nn.h"
-#include "tg/parallel.h"
+#include "nn_act_pointwise.h"
 
 namespace tg::nn {
 namespace {
-
-void check_floating(const Tensor& x, const char* op) {
-  TG_CHECK(is_floating(x->dtype), RuntimeError, op, ": expected a floating-point tensor, got ",
-           dtype_name(x->dtype), " tensor of shape ", shape_str(x->shape));
-}
-
-struct ActParams {
-  double a = 0, b = 0, c = 0;
-};
+using detail::act;
+using detail::ActParams;
+using detail::check_floating;
 
 // Each activation gives f (O = 0), f' (O = 1) and f'' (O = 2) pointwise. Recording f' as its own
 // op (with f'' as its derivative) makes double backward work.
@@ -106,38 +99,6 @@ struct GeluTanh {
     return sech2 * du + T(0.5) * x * (T(-2) * t * sech2 * du * du + sech2 * d2u);
   }
 };
-
-template <class A, int O>
-Tensor act_kernel(const Tensor& xin, const ActParams& p) {
-  Tensor x = contiguous(xin);
-  Tensor y = empty(x->shape, x->dtype);
-  dispatch_floating(x->dtype, A::name[0], [&](auto tag) {
-    using T = decltype(tag);
-    const T* xs = x->data<T>();
-    T* ys = y->data<T>();
-    parallel_for(x->numel(), kGrainSize, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) ys[i] = A::template fn<O, T>(xs[i], p);
-    });
-  });
-  return y;
-}
-
-// f^(order)(x); orders 0 and 1 record their derivative (order + 1) times the incoming gradient.
-template <class A>
-Tensor act(const Tensor& x, const ActParams& p, int order, const char* op) {
-  check_floating(x, op);
-  Tensor y = order == 0 ? act_kernel<A, 0>(x, p) : order == 1 ? act_kernel<A, 1>(x, p)
-                                                                : act_kernel<A, 2>(x, p);
-  if (order < 2) {
-    record(A::name[order], {x}, {y}, [&] {
-      SavedTensor sx = save(x);
-      return BackwardFn([sx, p, order, op](const Grads& g) -> Grads {
-        return {mul(g[0], act<A>(sx.get(), p, order + 1, op))};
-      });
-    });
-  }
-  return y;
-}
 
 // The geometry of a reduction over one dim of a contiguous tensor: outer x size x inner.
 struct DimSplit {

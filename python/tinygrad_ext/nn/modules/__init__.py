@@ -28,3 +28,10 @@ __all__ += ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", 
             "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "LPPool1d",
             "LPPool2d", "LPPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "BatchNorm1d", "BatchNorm2d",
             "BatchNorm3d"]
+from . import activation_extra  # noqa: E402
+from .activation_extra import *  # noqa: E402,F401,F403
+__all__ += activation_extra.__all__
+from . import distance, loss_extra  # noqa: E402
+from .distance import *  # noqa: E402,F401,F403
+from .loss_extra import *  # noqa: E402,F401,F403
+__all__ += distance.__all__ + loss_extra.__all__
