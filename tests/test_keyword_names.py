@@ -13,6 +13,8 @@ import tinygrad_ext as tg
 
 # (keyword, reason): the tg names that do not accept it yet.
 GAPS = {
+    ("x1", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
+        "cdist",
     ("axis0", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
         "Tensor.swapdims",
     ("axis1", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
@@ -50,11 +52,9 @@ GAPS = {
     ("inputs", "torch's testing override names this parameter `inputs`; torch.adaptive_max_pool1d itself takes `input`"):
         "adaptive_max_pool1d",
     ("out", "out= (writing into a given tensor) is not implemented yet"):
-        "abs acos add addcdiv addcmul addmm any arccos arcsin arctan arctan2 asin atan atan2 bitwise_and bitwise_not bitwise_or bitwise_xor bmm cat ceil clamp clip concat concatenate cos cosh cumprod cumsum diag div divide dot eq erf exp exp2 expm1 fix floor fmod frac full_like gather ge ger gt index_select inner kthvalue le lerp log log10 log1p log2 logical_and logical_not logical_or logical_xor logsumexp lt masked_select matmul max maximum min minimum mul multiply mv ne neg negative norm outer pow reciprocal remainder round rsqrt sigmoid sign sin sinh sort sqrt square squeeze stack sub subtract take_along_dim tan tanh topk tril triu trunc unsqueeze resolve_conj resolve_neg",
+        "abs acos acosh add addbmm addcdiv addcmul addmm addmv addr aminmax any arccos arccosh arcsin arcsinh arctan arctan2 arctanh asin asinh atan atan2 atanh baddbmm bitwise_and bitwise_left_shift bitwise_not bitwise_or bitwise_right_shift bitwise_xor bmm bucketize cat ceil chain_matmul clamp clamp_max clamp_min clip concat concatenate copysign cos cosh cross cummax cummin cumprod cumsum deg2rad diag diff digamma div divide dot eq erf erfc erfinv exp exp2 expm1 fix float_power floor fmax fmin fmod frac full_like gather gcd ge ger gt heaviside histc hypot i0 index_select inner isneginf isposinf kthvalue lcm ldexp le lerp lgamma log log10 log1p log2 logaddexp logaddexp2 logcumsumexp logical_and logical_not logical_or logical_xor logsumexp lt masked_select matmul max maximum min minimum mul multiply mv nan_to_num nanmean ne neg negative nextafter norm outer polygamma positive pow rad2deg reciprocal remainder renorm resolve_conj resolve_neg round rsqrt searchsorted sgn sigmoid sign signbit sin sinc sinh sort sqrt square squeeze stack sub subtract take_along_dim tan tanh tensordot topk tril triu trunc unsqueeze xlogy",
     ("out_dtype", "mm/bmm(out_dtype=) needs the low-precision dtypes (the dtype seam)"):
         "Tensor.bmm Tensor.mm bmm",
-    ("rounding_mode", "div(rounding_mode=) is op breadth (#13 item 2)"):
-        "Tensor.div Tensor.div_ Tensor.divide div divide",
     ("scale_grad_by_freq", "embedding's max_norm/norm_type/scale_grad_by_freq/sparse options are op breadth (#13 item 2)"):
         "nn.functional.embedding",
     ("self", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
@@ -68,13 +68,13 @@ GAPS = {
     ("split_size_or_sections", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
         "Tensor.split",
     ("tensor", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
-        "isfinite isinf",
+        "isfinite isinf isreal",
     ("weight", "torch's testing signature lists a weight that torch's own l1_loss/mse_loss do not take"):
         "nn.functional.l1_loss nn.functional.mse_loss",
     ("x", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
-        "Tensor.where where",
+        "Tensor.where where xlogy",
     ("y", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
-        "Tensor.where where",
+        "Tensor.where Tensor.xlogy Tensor.xlogy_ where xlogy",
 }
 
 
