@@ -1,8 +1,6 @@
 // The tinygrad_ext._C extension module: exception mapping, dtypes, generators, and the families.
 #include <new>
 
-#include <pybind11/numpy.h>
-
 #include "common.h"
 #include "tg/allocator.h"
 #include "tg/parallel.h"
@@ -38,8 +36,6 @@ Scalar scalar_arg(const py::handle& o, const char* op) {
 Tensor as_tensor(const py::handle& o, const char* op) {
   if (py::isinstance<TensorImpl>(o)) return o.cast<Tensor>();
   if (auto s = as_scalar(o)) return scalar_tensor(*s, s->default_dtype());
-  // a numpy array operand (tensor + ndarray), as torch: a tensor of its values and dtype
-  if (py::isinstance<py::array>(o)) return py::module_::import("tinygrad_ext").attr("tensor")(o).cast<Tensor>();
   throw TypeError(str(op, "(): argument must be a Tensor or a number, not '",
                       type_name(o), "'"));
 }

@@ -78,6 +78,8 @@ Tensor kron(const Tensor& a, const Tensor& b) {
 Tensor cross(const Tensor& a, const Tensor& b, std::optional<int64_t> dim) {
   TG_CHECK(a->dim() == b->dim(), RuntimeError, "linalg.cross: inputs must have the same number of dimensions.");
   Shape shape = broadcast_shapes(a->shape, b->shape, "linalg.cross");
+  TG_CHECK(!shape.empty(), IndexError, "linalg.cross: Dimension specified as ", dim.value_or(-1),
+           " but tensor has no dimensions");
   int64_t d;
   if (dim) {
     d = wrap_dim(*dim, static_cast<int64_t>(shape.size()), "linalg.cross");

@@ -81,9 +81,12 @@ Tensor mvlgamma(const Tensor& x, int64_t p) {
   TG_CHECK(p >= 1, RuntimeError, "mvlgamma: p has to be greater than or equal to 1, got p=", p);
   Tensor low = compare(BinaryOp::Le, x, Scalar((static_cast<double>(p) - 1) / 2));
   TG_CHECK(!any(low, {}, false)->data<bool>()[0], RuntimeError, "mvlgamma: All elements must be greater than (p-1)/2, got p=", p);
-  Tensor acc = lgamma(x);
-  for (int64_t i = 1; i < p; ++i) acc = add(acc, lgamma(sub(x, Scalar(static_cast<double>(i) / 2))));
-  return add(acc, Scalar(static_cast<double>(p * (p - 1)) / 4 * std::log(kPi)));
+  // sum over i < p of lgamma(x - i/2), as one tensor of p terms per element (a p too large to
+  // allocate raises, as torch's arange of p terms does)
+  DType ft = is_floating(x->dtype) ? x->dtype : DType::Float32;
+  Tensor halves = div(arange(Scalar(int64_t(0)), Scalar(p), Scalar(int64_t(1)), ft), Scalar(2.0));
+  Tensor acc = sum(lgamma(sub(unsqueeze(x, -1), halves)), {-1}, false);
+  return add(acc, Scalar(static_cast<double>(p) * static_cast<double>(p - 1) / 4 * std::log(kPi)));
 }
 
 // ---- Bessel I0/I1 and their e^-|x| scaled forms ----
