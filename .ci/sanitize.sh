@@ -23,8 +23,10 @@ ln -s "$BUILD"/_C*.so "$PKG/"
 PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libstdc++.so)"
 REPORT="$BUILD/sanitizer-report"
 rm -f "$REPORT".*
-# allocator_may_return_null: a request for terabytes (tests/test_no_crash.py) must fail as it does
-# without ASan (MemoryError), not stop the process
+# allocator_may_return_null: a malloc of terabytes must fail as it does without ASan (MemoryError).
+# tests/test_no_crash.py is not run here: ASan's operator new aborts on such requests whatever the
+# options (a std::vector sized by an argument: histc bins, adaptive pool sizes), where the normal
+# build raises MemoryError; it runs in the main suite against the release build.
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:allocator_may_return_null=1:log_path=$REPORT"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$REPORT"
 export PYTHONPATH="$BUILD/pkg"
@@ -32,7 +34,7 @@ export TG_EXPECT_BUILD="$BUILD"
 
 status=0
 LD_PRELOAD="$PRELOAD" python -m pytest -q -p no:cacheprovider "$ROOT/tests/test_fuzz.py" "$ROOT/tests/test_autograd.py" \
-  "$ROOT/tests/test_view_inplace.py" "$ROOT/tests/test_tensor_api.py" "$ROOT/tests/test_no_crash.py" \
+  "$ROOT/tests/test_view_inplace.py" "$ROOT/tests/test_tensor_api.py" \
   "$@" || status=$?
 if ls "$REPORT".* > /dev/null 2>&1; then
   echo "sanitizer reports:"; cat "$REPORT".*; exit 1
