@@ -243,3 +243,26 @@ def test_array_protocol_matches_torch():
         warnings.simplefilter("ignore", DeprecationWarning)
         _check_array_protocol(torch)
     np.testing.assert_allclose(np.sin(tg.arange(4.0)).numpy(), np.sin(np.arange(4.0)))
+
+
+@pytest.mark.parametrize("expr", ["t + a", "t - a", "t * a", "t / a", "t ** a", "t == a", "t != a",
+                                  "t + a0", "t * ai", "t + af32", "t0 + a0"])
+def test_tensor_op_ndarray_matches_torch(expr):
+    """`tensor OP ndarray` behaves as torch's: the operator defers to numpy, which computes with its
+    own promotion (float32 tensor + int32 array -> float64) and wraps the result back in a tensor;
+    == compares with the array's values; != falls back to Python's identity test in both."""
+    arrays = {"a": np.array([0.5, 2.0, -1.0]), "a0": np.array(2.0),
+              "ai": np.array([1, 2, 3], dtype=np.int32), "af32": np.array([1, 2, 3], dtype=np.float32)}
+    results = {}
+    for lib in (tg, torch):
+        env = dict(arrays, t=lib.tensor([1.0, 2.0, 3.0]), t0=lib.tensor(1.5))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            results[lib] = eval(expr, {}, env)
+    got, want = results[tg], results[torch]
+    if not isinstance(want, torch.Tensor):  # t != a: both sides decline; Python compares identities
+        assert type(got) is type(want) and got == want
+        return
+    assert isinstance(got, tg.Tensor)
+    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    np.testing.assert_array_equal(got.numpy(), want.numpy())

@@ -1,4 +1,6 @@
 // Tensor methods, operators and tg.* functions for the core ops.
+#include <pybind11/numpy.h>
+
 #include "common.h"
 
 namespace tg::bind {
@@ -14,6 +16,14 @@ Tensor binary(const Tensor& a, const py::handle& other, BinTT tt, BinTS ts, cons
   if (auto s = as_scalar(other)) return ts(a, *s);
   throw TypeError(str(op, "(): argument 'other' must be Tensor or Number, not ",
                       type_name(other)));
+}
+
+// A forward operator with a numpy array on the right (`t + ndarray`) returns NotImplemented, as
+// torch's: Python then calls ndarray.__radd__(t), numpy computes the ufunc with its own promotion
+// (float32 tensor + int32 array -> float64) and Tensor.__array_wrap__ gives a tensor back.
+py::object operator_or_defer(const Tensor& a, const py::handle& other, BinTT tt, BinTS ts, const char* op) {
+  if (py::isinstance<py::array>(other)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+  return py::cast(binary(a, other, tt, ts, op));
 }
 
 // The reflected operator (other OP a): CPython calls it with a tensor `other` when other's type is
@@ -220,23 +230,27 @@ void bind_ops(py::module_& m) {
   using O = py::object;
 
   // ---- operators ----
-  cls.def("__add__", [](T a, O b) { return binary(a, b, add_tt, add_ts, "add"); }, py::is_operator())
+  cls.def("__add__", [](T a, O b) { return operator_or_defer(a, b, add_tt, add_ts, "add"); }, py::is_operator())
       .def("__radd__", [](T a, O b) { return reflected(a, b, add_tt, add_ts, "add"); }, py::is_operator())
-      .def("__sub__", [](T a, O b) { return binary(a, b, sub_tt, sub_ts, "sub"); }, py::is_operator())
+      .def("__sub__", [](T a, O b) { return operator_or_defer(a, b, sub_tt, sub_ts, "sub"); }, py::is_operator())
       .def("__rsub__", [](T a, O b) { return reflected(a, b, sub_tt, rsub_ts, "sub"); }, py::is_operator())
-      .def("__mul__", [](T a, O b) { return binary(a, b, mul_tt, mul_ts, "mul"); }, py::is_operator())
+      .def("__mul__", [](T a, O b) { return operator_or_defer(a, b, mul_tt, mul_ts, "mul"); }, py::is_operator())
       .def("__rmul__", [](T a, O b) { return reflected(a, b, mul_tt, mul_ts, "mul"); }, py::is_operator())
-      .def("__truediv__", [](T a, O b) { return binary(a, b, div_tt, div_ts, "div"); }, py::is_operator())
+      .def("__truediv__", [](T a, O b) { return operator_or_defer(a, b, div_tt, div_ts, "div"); }, py::is_operator())
       .def("__rtruediv__", [](T a, O b) { return reflected(a, b, div_tt, rdiv_ts, "div"); }, py::is_operator())
-      .def("__pow__", [](T a, O b) { return binary(a, b, pow_tt, pow_ts, "pow"); }, py::is_operator())
+      .def("__pow__", [](T a, O b) { return operator_or_defer(a, b, pow_tt, pow_ts, "pow"); }, py::is_operator())
       .def("__rpow__", [](T a, O b) { return reflected(a, b, pow_tt, rpow_ts, "pow"); }, py::is_operator())
       .def("__matmul__", [](T a, T b) { return matmul(a, b); }, py::is_operator())
-      .def("__eq__", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Eq>, cmp_ts<BinaryOp::Eq>, "eq"); }, py::is_operator())
-      .def("__ne__", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Ne>, cmp_ts<BinaryOp::Ne>, "ne"); }, py::is_operator())
-      .def("__lt__", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Lt>, cmp_ts<BinaryOp::Lt>, "lt"); }, py::is_operator())
-      .def("__le__", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Le>, cmp_ts<BinaryOp::Le>, "le"); }, py::is_operator())
-      .def("__gt__", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Gt>, cmp_ts<BinaryOp::Gt>, "gt"); }, py::is_operator())
-      .def("__ge__", [](T a, O b) { return binary(a, b, cmp_tt<BinaryOp::Ge>, cmp_ts<BinaryOp::Ge>, "ge"); }, py::is_operator())
+      .def("__eq__", [](T a, O b) {  // torch's __eq__ alone compares with an array's values itself
+        if (py::isinstance<py::array>(b))
+          return compare(BinaryOp::Eq, a, py::module_::import("tinygrad_ext").attr("as_tensor")(b).cast<Tensor>());
+        return binary(a, b, cmp_tt<BinaryOp::Eq>, cmp_ts<BinaryOp::Eq>, "eq");
+      }, py::is_operator())
+      .def("__ne__", [](T a, O b) { return operator_or_defer(a, b, cmp_tt<BinaryOp::Ne>, cmp_ts<BinaryOp::Ne>, "ne"); }, py::is_operator())
+      .def("__lt__", [](T a, O b) { return operator_or_defer(a, b, cmp_tt<BinaryOp::Lt>, cmp_ts<BinaryOp::Lt>, "lt"); }, py::is_operator())
+      .def("__le__", [](T a, O b) { return operator_or_defer(a, b, cmp_tt<BinaryOp::Le>, cmp_ts<BinaryOp::Le>, "le"); }, py::is_operator())
+      .def("__gt__", [](T a, O b) { return operator_or_defer(a, b, cmp_tt<BinaryOp::Gt>, cmp_ts<BinaryOp::Gt>, "gt"); }, py::is_operator())
+      .def("__ge__", [](T a, O b) { return operator_or_defer(a, b, cmp_tt<BinaryOp::Ge>, cmp_ts<BinaryOp::Ge>, "ge"); }, py::is_operator())
       .def("__neg__", [](T a) { return neg(a); })
       .def("__abs__", [](T a) { return abs(a); })
       .def("__iadd__", [](T a, O b) { return binary_inplace(a, b, BinaryOp::Add, add_tt, add_ts, "add_", false); }, py::is_operator())
