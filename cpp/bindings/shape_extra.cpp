@@ -50,6 +50,14 @@ void bind_shape_extra(py::module_& m) {
   cls.def("resize_as_", [](T x, T other, O) { return resize_(x, other->shape); }, py::arg("the_template"),
           py::kw_only(), py::arg("memory_format") = py::none());
 
+  // x.flip(dims=...) besides x.flip(*dims) (index_ops.cpp): an overload tried after that one
+  cls.def("flip", [](T x, const py::handle& dims) { return flip(x, as_shape(dims, "flip")); }, py::arg("dims"));
+  // other @ x for a non-tensor other; defining it must not replace the fast nb_matrix_multiply slot
+  auto* number = reinterpret_cast<PyTypeObject*>(cls.ptr())->tp_as_number;
+  binaryfunc fast_matmul = number->nb_matrix_multiply;
+  cls.def("__rmatmul__", [](T x, O other) { return matmul(as_tensor(other, "__rmatmul__"), x); }, py::is_operator());
+  number->nb_matrix_multiply = fast_matmul;
+
   m.def("_empty_strided", [](O size, O stride, DType dtype) {
     return empty_strided(as_shape(size, "empty_strided"), as_shape(stride, "empty_strided"), dtype);
   });

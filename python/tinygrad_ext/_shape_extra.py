@@ -60,38 +60,49 @@ def atleast_3d(*tensors):
     return _atleast(tensors, "atleast_3d", shape)
 
 
+def _written(result, out):
+    """result, or (out= given) out resized to result's shape and holding its values, as torch's out=."""
+    if out is None:
+        return result
+    if out.requires_grad and _C.is_grad_enabled():
+        raise RuntimeError("functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    out.resize_(result.shape)
+    return out.copy_(result.detach())
+
+
 def _as_list(tensors, op):
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
         raise TypeError(f"{op}(): argument 'tensors' must be tuple of Tensors, not {type(tensors).__name__}")
     return _tensors((list(tensors),), op)
 
 
-def hstack(tensors):
+def hstack(tensors, *, out=None):
     ts = atleast_1d(_as_list(tensors, "hstack"))
     if not ts:
         raise RuntimeError("hstack expects a non-empty TensorList")
-    return _C.cat(list(ts), 0 if ts[0].dim() == 1 else 1)
+    return _written(_C.cat(list(ts), 0 if ts[0].dim() == 1 else 1), out)
 
 
-def vstack(tensors):
+def vstack(tensors, *, out=None):
     ts = atleast_2d(_as_list(tensors, "vstack"))
     if not ts:
         raise RuntimeError("vstack expects a non-empty TensorList")
-    return _C.cat(list(ts), 0)
+    return _written(_C.cat(list(ts), 0), out)
 
 
-def dstack(tensors):
+def dstack(tensors, *, out=None):
     ts = atleast_3d(_as_list(tensors, "dstack"))
     if not ts:
         raise RuntimeError("dstack expects a non-empty TensorList")
-    return _C.cat(list(ts), 2)
+    return _written(_C.cat(list(ts), 2), out)
 
 
-def column_stack(tensors):
+def column_stack(tensors, *, out=None):
     ts = _as_list(tensors, "column_stack")
     if not ts:
         raise RuntimeError("column_stack expects a non-empty TensorList")
-    return _C.cat([t.reshape(t.numel(), 1) if t.dim() <= 1 else t for t in ts], 1)
+    return _written(_C.cat([t.reshape(t.numel(), 1) if t.dim() <= 1 else t for t in ts], 1), out)
 
 
 row_stack = vstack
@@ -125,7 +136,10 @@ def tensor_split(input, indices_or_sections, dim=0):
         small, extra = divmod(size, ios)
         bounds = list(itertools.accumulate([small + 1] * extra + [small] * (ios - extra), initial=0))
     else:
-        bounds = [0] + [int(i) for i in ios] + [size]
+        if not isinstance(ios, (list, tuple)) or not all(isinstance(i, int) for i in ios):
+            raise TypeError("tensor_split(): argument 'indices_or_sections' must be an int, a tuple of ints or "
+                            f"a tensor, not {type(ios).__name__}")
+        bounds = [0] + list(ios) + [size]
     return tuple(_slice(input, d, a, b) for a, b in zip(bounds[:-1], bounds[1:]))
 
 
@@ -216,8 +230,10 @@ def broadcast_tensors(*tensors):
     return tuple(t.expand(*shape) for t in ts)
 
 
-def _sum_to_size(self, *size):
-    size = _sizes(size)
+def _sum_to_size(self, *sizes, size=None):
+    size = _sizes(sizes if size is None else (size,))
+    if not size:
+        return self.sum()  # as ATen's sum_to: an empty size sums everything
     lead = self.dim() - len(size)
     if lead < 0 or any(s != 1 and s != self.shape[lead + i] for i, s in enumerate(size)):
         raise RuntimeError(f"size {{{list(size)}}} is not expandable to size {{{list(self.shape)}}}.")
@@ -264,9 +280,9 @@ def expand_copy(input, size, *, implicit=False):
     return input.expand(*_sizes((size,))).clone()
 
 
-def view_copy(input, size):
-    if isinstance(size, _dtype):
-        return input.view(size).clone()
+def view_copy(input, size=None, *, dtype=None):
+    if isinstance(size, _dtype) or (size is None and dtype is not None):
+        return input.view(dtype if size is None else size).clone()
     return input.view(*_sizes((size,))).clone()
 
 
@@ -275,6 +291,8 @@ def alias_copy(input):
 
 
 def narrow_copy(input, dim, start, length):
+    if dim >= input.dim():  # torch: a RuntimeError here, an IndexError for a negative dim out of range
+        raise RuntimeError(f"narrow_copy(): dim {dim} is out of range for a tensor with {input.dim()} dimensions")
     return narrow(input, dim, start, length).clone()
 
 
@@ -386,13 +404,10 @@ def combinations(input, r=2, with_replacement=False):
         raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
     if r < 0:
         raise RuntimeError(f"Expect a non-negative number, but got {r}")
-    if r == 0:
-        return input.new_empty(0)
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
-    rows = list(pick(range(input.shape[0]), r))
-    if not rows:
-        return input.new_empty(0, r)
-    return input[tensor(rows, dtype=_dtype.int64)]
+    rows = list(pick(range(input.shape[0]), r)) if r else []
+    index = tensor(rows, dtype=_dtype.int64).reshape(len(rows), r)
+    return input[index] if r else input[index.reshape(0)].detach()  # r = 0: torch's result has no history
 
 
 def block_diag(*tensors):
@@ -421,7 +436,21 @@ def block_diag(*tensors):
 # ---- reflected operators ----
 
 def _rdiv(self, other):
+    if not isinstance(self, Tensor):
+        raise TypeError(f"descriptor '__rdiv__' requires a 'Tensor' object but received a '{type(self).__name__}'")
     return self.__rtruediv__(other)
+
+
+def rsub(input, other, *, alpha=1):
+    """other - alpha * input."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"rsub(): argument 'input' must be Tensor, not {type(input).__name__}")
+    return _C.sub(other if isinstance(other, Tensor) else _C._full([], other, _C._result_type(input, other)),
+                  input, alpha=alpha)
+
+
+def resize_as_(input, the_template, *, memory_format=None):
+    return input.resize_as_(the_template)
 
 
 __all__ = ["diagonal", "diag_embed", "diagonal_copy", "diagflat", "trace", "atleast_1d", "atleast_2d",
@@ -430,11 +459,12 @@ __all__ = ["diagonal", "diag_embed", "diagonal_copy", "diagflat", "trace", "atle
            "rot90", "broadcast_to", "broadcast_tensors", "ravel", "unravel_index", "t_copy", "transpose_copy",
            "permute_copy", "expand_copy", "view_copy", "alias_copy", "narrow_copy", "squeeze_copy",
            "unsqueeze_copy", "narrow", "fill", "scalar_tensor", "empty_strided", "empty_permuted", "tril_indices",
-           "triu_indices", "meshgrid", "cartesian_prod", "combinations", "block_diag"]
+           "triu_indices", "meshgrid", "cartesian_prod", "combinations", "block_diag", "rsub", "resize_as_"]
 
 for _name, _fn in {"diagflat": diagflat, "trace": trace, "tensor_split": tensor_split, "hsplit": hsplit,
                    "vsplit": vsplit, "dsplit": dsplit, "split_with_sizes": split_with_sizes, "flipud": flipud,
                    "fliplr": fliplr, "rot90": rot90, "broadcast_to": broadcast_to, "ravel": ravel,
-                   "sum_to_size": _sum_to_size, "narrow": narrow, "new_empty_strided": _new_empty_strided,
+                   "sum_to_size": _sum_to_size, "narrow": narrow, "narrow_copy": narrow_copy,
+                   "new_empty_strided": _new_empty_strided,
                    "__rdiv__": _rdiv}.items():
     setattr(Tensor, _name, _fn)
