@@ -316,3 +316,12 @@ def test_stack_out_and_view_copy_dtype():
     assert tg.column_stack([a, b], out=out).shape == (2, 6)
     x = tg.tensor([1.0, 2.0])
     assert tg.view_copy(x, dtype=tg.int32).tolist() == torch.view_copy(torch.tensor([1.0, 2.0]), dtype=torch.int32).tolist()
+
+
+def test_out_and_size_keywords():
+    out = tg.empty(0, dtype=tg.float64)
+    assert tg.diag_embed(tg.ones(2, dtype=tg.float64), 1, out=out) is out and out.shape == (3, 3)
+    assert out.tolist() == torch.diag_embed(torch.ones(2, dtype=torch.float64), 1).tolist()
+    with pytest.raises(RuntimeError, match="automatic differentiation"):
+        tg.vstack([tg.ones(2, requires_grad=True)], out=tg.empty(0))
+    assert tg.zeros(6).resize_(size=(2, 3)).shape == (2, 3)

@@ -17,6 +17,19 @@ std::optional<Shape> squeeze_dims_arg(const py::handle& dim) {
   return as_shape(dim, "squeeze");
 }
 
+// `result`, or, when out= is given, out resized to result's shape and holding its values (torch's out=).
+Tensor written(const Tensor& result, const py::handle& out) {
+  if (out.is_none()) return result;
+  Tensor o = out.cast<Tensor>();
+  TG_CHECK(!(is_grad_enabled() && (o->requires_grad() || result->requires_grad())), RuntimeError,
+           "functions with out=... arguments don't support automatic differentiation, but one of the arguments "
+           "requires grad.");
+  resize_(o, result->shape);
+  copy_into(o, result);
+  o->bump_version();
+  return o;
+}
+
 }  // namespace
 
 Tensor squeeze_any(T self, const py::handle& dim) {
@@ -34,8 +47,12 @@ void bind_shape_extra(py::module_& m) {
   };
   both("diagonal", [](T x, int64_t offset, int64_t dim1, int64_t dim2) { return diagonal(x, offset, dim1, dim2); },
        py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1);
-  both("diag_embed", [](T x, int64_t offset, int64_t dim1, int64_t dim2) { return diag_embed(x, offset, dim1, dim2); },
-       py::arg("offset") = 0, py::arg("dim1") = -2, py::arg("dim2") = -1);
+  cls.def("diag_embed", [](T x, int64_t offset, int64_t dim1, int64_t dim2) { return diag_embed(x, offset, dim1, dim2); },
+          py::arg("offset") = 0, py::arg("dim1") = -2, py::arg("dim2") = -1);
+  m.def("diag_embed", [](T x, int64_t offset, int64_t dim1, int64_t dim2, O out) {
+    return written(diag_embed(x, offset, dim1, dim2), out);
+  }, py::arg("input"), py::arg("offset") = 0, py::arg("dim1") = -2, py::arg("dim2") = -1, py::kw_only(),
+        py::arg("out") = py::none());
 
   cls.def("t_", [](T x) { return t_inplace(x); });
   for (const char* name : {"transpose_", "swapdims_"})
@@ -47,6 +64,8 @@ void bind_shape_extra(py::module_& m) {
 
   cls.def("resize_", [](T x, py::args sizes, O) { return resize_(x, as_shape(sizes, "resize_")); },
           py::kw_only(), py::arg("memory_format") = py::none());
+  cls.def("resize_", [](T x, O size, O) { return resize_(x, as_shape(size, "resize_")); }, py::arg("size"),
+          py::kw_only(), py::arg("memory_format") = py::none());  // x.resize_(size=...)
   cls.def("resize_as_", [](T x, T other, O) { return resize_(x, other->shape); }, py::arg("the_template"),
           py::kw_only(), py::arg("memory_format") = py::none());
 

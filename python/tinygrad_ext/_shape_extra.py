@@ -64,7 +64,7 @@ def _written(result, out):
     """result, or (out= given) out resized to result's shape and holding its values, as torch's out=."""
     if out is None:
         return result
-    if out.requires_grad and _C.is_grad_enabled():
+    if (out.requires_grad or result.requires_grad) and _C.is_grad_enabled():
         raise RuntimeError("functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
     out.resize_(result.shape)
@@ -257,9 +257,8 @@ def unravel_index(indices, shape):
             raise TypeError(f"expected 'shape' sequence to only contain ints, but got {type(s)}")
     if any(s < 0 for s in shape):
         raise ValueError(f"'shape' cannot have negative values, but got {tuple(shape)}")
-    strides = [math.prod(shape[i + 1:]) for i in range(len(shape))]
     idx = indices.to(_dtype.int64)
-    return tuple((idx // st) % s for st, s in zip(strides, shape))
+    return tuple((idx // st) % s for st, s in zip(_contiguous_strides(shape), shape))
 
 
 # ---- *_copy: the view ops' results as new tensors ----
