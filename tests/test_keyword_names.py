@@ -27,8 +27,6 @@ GAPS = {
         "Tensor.swapaxes swapaxes",
     ("dim1", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
         "Tensor.swapaxes swapaxes",
-    ("dims", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
-        "Tensor.flip",
     ("dtype", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
         "Tensor.cumprod_ Tensor.cumsum_",
     ("from_", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):

@@ -41,5 +41,8 @@ void bind_math(py::module_& m);  // cpp/bindings/math.cpp
 std::optional<Device> as_device(const py::handle& o, const char* op);
 void bind_device(py::module_& m);  // cpp/bindings/device.cpp
 void bind_math_extra(py::module_& m);  // cpp/bindings/math_extra.cpp
+void bind_shape_extra(py::module_& m);  // cpp/bindings/shape_extra.cpp
+// squeeze's dim argument: None, an int or a tuple of ints (cpp/bindings/shape_extra.cpp).
+Tensor squeeze_any(const Tensor& self, const py::handle& dim);
 
 }  // namespace tg::bind

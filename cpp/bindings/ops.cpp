@@ -337,7 +337,7 @@ void bind_ops(py::module_& m) {
   both("transpose", [](T t, int64_t d0, int64_t d1) { return transpose(t, d0, d1); }, py::arg("dim0"), py::arg("dim1"));
   both("swapaxes", [](T t, int64_t d0, int64_t d1) { return transpose(t, d0, d1); }, py::arg("axis0"), py::arg("axis1"));
   m.def("t", [](T t) { return t_(t); }, py::arg("input"));
-  both("squeeze", [](T t, O dim) { return squeeze(t, opt_dim(dim)); }, py::arg("dim") = py::none());
+  both("squeeze", [](T t, O dim) { return squeeze_any(t, dim); }, py::arg("dim") = py::none());
   both("unsqueeze", [](T t, int64_t dim) { return unsqueeze(t, dim); }, py::arg("dim"));
   both("flatten", [](T t, int64_t s, int64_t e) { return flatten(t, s, e); }, py::arg("start_dim") = 0, py::arg("end_dim") = -1);
   both("clone", [](T t) { return clone(t); });

@@ -83,3 +83,7 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
 
 
 __all__ = ["cross", "multi_dot", "vector_norm", "matrix_norm", "norm"]
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    return _C.diagonal(A, offset, dim1, dim2)
