@@ -41,5 +41,6 @@ void bind_math(py::module_& m);  // cpp/bindings/math.cpp
 std::optional<Device> as_device(const py::handle& o, const char* op);
 void bind_device(py::module_& m);  // cpp/bindings/device.cpp
 void bind_math_extra(py::module_& m);  // cpp/bindings/math_extra.cpp
+void bind_special_extra(py::module_& m);  // cpp/bindings/special_extra.cpp
 
 }  // namespace tg::bind

@@ -226,4 +226,5 @@ PYBIND11_MODULE(_C, m) {
   bind_nn_layers(m);
   bind_device(m);
   bind_reduce_extra(m);
+  bind_special_extra(m);
 }
