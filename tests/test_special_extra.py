@@ -116,6 +116,13 @@ def test_polynomial_huge_degree_returns():
     # |x| > 1 overflows within a few thousand steps; the loop stops there instead of running n times
     out = S.hermite_polynomial_h(tg.tensor([3.0], dtype=tg.float64), tg.tensor([1e15], dtype=tg.float64))
     assert math.isinf(out.item())
+    # Legendre (|x| < 1) and Laguerre (x > 0) stay finite, so the loop would not stop early; above
+    # degree 2^22 their asymptotic forms answer at once
+    x = tg.tensor([0.5, -0.3], dtype=tg.float64)
+    p = S.legendre_polynomial_p(x, tg.tensor([5e6, 5e6 + 1], dtype=tg.float64)).numpy()
+    np.testing.assert_allclose(p, [-9.923981109878936e-05, 3.5761e-04], rtol=1e-4)  # scipy's eval_legendre
+    laguerre = S.laguerre_polynomial_l(x, 2 ** 62).numpy()
+    assert abs(laguerre[0]) < 1 and laguerre[1] == INF  # L_n(x < 0) grows past float64
     with pytest.raises(TypeError):
         S.chebyshev_polynomial_t(0.5, 2)
 
@@ -134,6 +141,9 @@ def test_incomplete_gamma(name):
     exact = float(mpmath.gammainc(20.5, 0, 14.5, regularized=True))
     got = getattr(tg, name)(tg.tensor([20.5], dtype=tg.float64), tg.tensor([14.5], dtype=tg.float64)).item()
     assert got == pytest.approx(exact if name == "igamma" else 1 - exact, rel=1e-13)
+    out = tg.empty(A.shape, dtype=tg.float64)
+    assert getattr(tg, name)(tg.tensor(A), tg.tensor(X), out=out) is out
+    close(out, want, 1e-8, 1e-12)
     f32 = getattr(tg, name)(tg.tensor(A.astype(np.float32)), tg.tensor(X.astype(np.float32)))
     assert f32.dtype == tg.float32
     with pytest.raises(NotImplementedError):
@@ -182,6 +192,9 @@ def test_frexp():
     np.testing.assert_allclose(x.grad.numpy(), [0.5, 0.25, 8.0])
     with pytest.raises(RuntimeError, match="only supports floating-point dtypes"):
         tg.frexp(tg.tensor([1, 2]))
+    mantissa, exponent = tg.empty(2), tg.empty(2, dtype=tg.int32)
+    result = tg.frexp(tg.tensor([3.0, 0.25]), out=(mantissa, exponent))
+    assert result.mantissa is mantissa and mantissa.tolist() == [0.75, 0.5] and exponent.tolist() == [2, -1]
 
 
 def test_polygamma_in_float32_rounds_as_torch():

@@ -47,9 +47,18 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 frexp_result = collections.namedtuple("frexp", ["mantissa", "exponent"])
 
 
-def frexp(input):
-    """(mantissa, exponent) with input = mantissa * 2 ** exponent and |mantissa| in [0.5, 1)."""
-    return frexp_result(*_C._frexp(input))
+def frexp(input, *, out=None):
+    """(mantissa, exponent) with input = mantissa * 2 ** exponent and |mantissa| in [0.5, 1); out= is a
+    (mantissa, exponent) pair of tensors of the result's shape."""
+    result = frexp_result(*_C._frexp(input))
+    if out is None:
+        return result
+    for target, value in zip(out, result):
+        if tuple(target.shape) != tuple(value.shape):
+            raise RuntimeError(f"frexp(): out= has shape {tuple(target.shape)}, but the result has shape "
+                               f"{tuple(value.shape)}")
+        target.copy_(value)
+    return frexp_result(*out)
 
 
 def _clamp_min_method(self, min):
@@ -61,7 +70,7 @@ def _clamp_max_method(self, max):
 
 
 for _name, _fn in {"clamp_min": _clamp_min_method, "clamp_max": _clamp_max_method, "positive": positive,
-                   "clamp_min_": lambda self, min: self.clamp_(min=min), "frexp": frexp,
+                   "clamp_min_": lambda self, min: self.clamp_(min=min), "frexp": lambda self: frexp(self),
                    "clamp_max_": lambda self, max: self.clamp_(max=max)}.items():
     setattr(Tensor, _name, _fn)
 

@@ -66,18 +66,28 @@ def _tensor_pair(op, input, other):
             other if isinstance(other, _C.Tensor) else tensor(other))
 
 
-def igamma(input, other):
+def _into(out, result, op):
+    """result, or written into out= (which must have result's shape) and out returned."""
+    if out is None:
+        return result
+    if tuple(out.shape) != tuple(result.shape):
+        raise RuntimeError(f"{op}(): out= has shape {tuple(out.shape)}, but the result has shape {tuple(result.shape)}")
+    return out.copy_(result)
+
+
+def igamma(input, other, *, out=None):
     """The regularized lower incomplete gamma function P(input, other) (tg.igamma, special.gammainc)."""
-    return _C._igamma(*_tensor_pair("igamma", input, other))
+    return _into(out, _C._igamma(*_tensor_pair("igamma", input, other)), "igamma")
 
 
-def igammac(input, other):
+def igammac(input, other, *, out=None):
     """The regularized upper incomplete gamma function Q(input, other) = 1 - P(input, other)."""
-    return _C._igammac(*_tensor_pair("igammac", input, other))
+    return _into(out, _C._igammac(*_tensor_pair("igammac", input, other)), "igammac")
 
 
 gammainc, gammaincc = igamma, igammac
-_C.Tensor.igamma, _C.Tensor.igammac = igamma, igammac
+_C.Tensor.igamma = lambda self, other: igamma(self, other)
+_C.Tensor.igammac = lambda self, other: igammac(self, other)
 _C.Tensor.igamma_ = lambda self, other: self.copy_(igamma(self, other))
 _C.Tensor.igammac_ = lambda self, other: self.copy_(igammac(self, other))
 
