@@ -42,5 +42,9 @@ std::optional<Device> as_device(const py::handle& o, const char* op);
 void bind_device(py::module_& m);  // cpp/bindings/device.cpp
 void bind_math_extra(py::module_& m);  // cpp/bindings/math_extra.cpp
 void bind_special_extra(py::module_& m);  // cpp/bindings/special_extra.cpp
+void bind_random_extra(py::module_& m);  // cpp/bindings/random_extra.cpp
+// Fills `a` in place with fill(t) as an in-place random op (`name`: the history a tracked tensor gets).
+Tensor random_fill_inplace(const Tensor& a, const char* op, const char* name,
+                           const std::function<void(const Tensor&)>& fill);
 
 }  // namespace tg::bind

@@ -124,3 +124,4 @@ from ._reduce_extra import *  # noqa: F401,F403,E402  (addmv ... cummax: product
 from . import linalg  # noqa: F401,E402
 from ._activation_exports import *  # noqa: E402,F401,F403  (torch.hardshrink, torch.pdist, Tensor.prelu, ...)
 from . import signal  # noqa: F401,E402  (tg.signal.windows)
+from ._random_ops import *  # noqa: F401,F403,E402  (bernoulli, multinomial, randint_like, Tensor.random_)
