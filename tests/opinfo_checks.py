@@ -38,7 +38,7 @@ ERROR_CAP = 12
 
 # entries whose output is random (compared by shape, dtype and statistics) or uninitialized
 # (shape and dtype only); entries flagged in op_db or seen to change with the seed are added
-RANDOM_NAMES = {"bernoulli", "multinomial", "normal", "uniform", "rand_like", "randn_like",
+RANDOM_NAMES = {"bernoulli", "multinomial", "normal", "uniform", "randn", "rand_like", "randn_like",
                 "randint_like", "randint", "nn.functional.dropout", "nn.functional.dropout2d",
                 "nn.functional.dropout3d", "nn.functional.alpha_dropout", "nn.functional.rrelu",
                 "nn.functional.feature_alpha_dropout", "nn.functional.fractional_max_pool2d",

@@ -44,5 +44,10 @@ void bind_math_extra(py::module_& m);  // cpp/bindings/math_extra.cpp
 void bind_shape_extra(py::module_& m);  // cpp/bindings/shape_extra.cpp
 // squeeze's dim argument: None, an int or a tuple of ints (cpp/bindings/shape_extra.cpp).
 Tensor squeeze_any(const Tensor& self, const py::handle& dim);
+void bind_special_extra(py::module_& m);  // cpp/bindings/special_extra.cpp
+void bind_random_extra(py::module_& m);  // cpp/bindings/random_extra.cpp
+// Fills `a` in place with fill(t) as an in-place random op (`name`: the history a tracked tensor gets).
+Tensor random_fill_inplace(const Tensor& a, const char* op, const char* name,
+                           const std::function<void(const Tensor&)>& fill);
 
 }  // namespace tg::bind

@@ -88,14 +88,27 @@ void bind_math_extra(py::module_& m) {
     auto [x, y] = operand_pair(py::cast(src(a)), b, #name "_");                                           \
     return inplace(a, fn(x, y), #name "_");                                                               \
   }, py::arg(argname));
+// ops torch defines between two tensors only (a Python number is a TypeError, as torch)
+#define TG_TENSORS(name, fn, argname)                                                       \
+  both(#name, [](T x, T y) { return fn(x, y); }, py::arg(argname));                         \
+  cls.def(#name "_", [](T a, T b) { return inplace(a, fn(src(a), b), #name "_"); }, py::arg(argname));
   TG_BINARY_INPLACE(xlogy, xlogy, "other") TG_BINARY_INPLACE(hypot, hypot, "other")
-  TG_BINARY_INPLACE(copysign, copysign, "other") TG_BINARY_INPLACE(nextafter, nextafter, "other")
-  TG_BINARY_INPLACE(ldexp, ldexp, "other") TG_BINARY_INPLACE(float_power, float_power, "exponent")
-  TG_BINARY_INPLACE(gcd, gcd, "other") TG_BINARY_INPLACE(lcm, lcm, "other")
-  TG_BINARY_INPLACE(heaviside, heaviside, "values") TG_BINARY_INPLACE(bitwise_left_shift, bitwise_left_shift, "other")
+  TG_TENSORS(nextafter, nextafter, "other") TG_TENSORS(ldexp, ldexp, "other")
+  TG_BINARY_INPLACE(float_power, float_power, "exponent")
+  TG_TENSORS(gcd, gcd, "other") TG_TENSORS(lcm, lcm, "other")
+  TG_TENSORS(heaviside, heaviside, "values") TG_BINARY_INPLACE(bitwise_left_shift, bitwise_left_shift, "other")
   TG_BINARY_INPLACE(bitwise_right_shift, bitwise_right_shift, "other")
   TG_BINARY(logaddexp, logaddexp, "other") TG_BINARY(logaddexp2, logaddexp2, "other")  // torch has no in-place forms
-  TG_BINARY(fmax, fmax, "other") TG_BINARY(fmin, fmin, "other")
+  both("fmax", [](T x, T y) { return fmax(x, y); }, py::arg("other"));
+  both("fmin", [](T x, T y) { return fmin(x, y); }, py::arg("other"));
+  // copysign: input a tensor, other a tensor or a number
+  both("copysign", [](T a, O b) { auto [x, y] = operand_pair(py::cast(a), b, "copysign"); return copysign(x, y); },
+       py::arg("other"));
+  cls.def("copysign_", [](T a, O b) {
+    auto [x, y] = operand_pair(py::cast(src(a)), b, "copysign_");
+    return inplace(a, copysign(x, y), "copysign_");
+  }, py::arg("other"));
+#undef TG_TENSORS
 #undef TG_BINARY_INPLACE
 #undef TG_BINARY
   cls.def("__lshift__", [](T a, O b) { auto [x, y] = operand_pair(py::cast(a), b, "__lshift__"); return bitwise_left_shift(x, y); }, py::is_operator());

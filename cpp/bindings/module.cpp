@@ -227,4 +227,6 @@ PYBIND11_MODULE(_C, m) {
   bind_device(m);
   bind_reduce_extra(m);
   bind_shape_extra(m);
+  bind_special_extra(m);
+  bind_random_extra(m);
 }

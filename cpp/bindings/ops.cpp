@@ -149,6 +149,15 @@ Tensor random_inplace(const Tensor& a, const char* op, const char* name, Fill&& 
   return a;
 }
 
+}  // namespace
+
+Tensor random_fill_inplace(const Tensor& a, const char* op, const char* name,
+                           const std::function<void(const Tensor&)>& fill) {
+  return random_inplace(a, op, name, fill);
+}
+
+namespace {
+
 std::optional<int64_t> opt_dim(const py::handle& d) {
   if (d.is_none()) return std::nullopt;
   return d.cast<int64_t>();

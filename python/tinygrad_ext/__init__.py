@@ -15,6 +15,7 @@ from . import autograd
 from ._math import *  # noqa: F401,F403  (math ops and reductions: sin ... median, einsum)
 from ._math_extra import *  # noqa: F401,F403  (special functions, xlogy ... fmax, logspace)
 from . import special  # noqa: E402  (tg.special)
+from .special import igamma, igammac  # noqa: E402,F401
 from ._aliases import *  # noqa: F401,F403  (resolve_conj, unsafe_split, zero_, ...: torch aliases)
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
@@ -123,3 +124,5 @@ from ._reduce_extra import *  # noqa: F401,F403,E402  (addmv ... cummax: product
 from . import linalg  # noqa: F401,E402
 from ._activation_exports import *  # noqa: E402,F401,F403  (torch.hardshrink, torch.pdist, Tensor.prelu, ...)
 from ._shape_extra import *  # noqa: E402,F401,F403  (diagonal, stacks/splits, rot90, meshgrid, *_copy, ...)
+from . import signal  # noqa: F401,E402  (tg.signal.windows)
+from ._random_ops import *  # noqa: F401,F403,E402  (bernoulli, multinomial, randint_like, Tensor.random_)

@@ -196,7 +196,8 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     return _C._randperm(n, dtype or _dtype.int64, generator)
 
 
-def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, layout=None, device=None,
+           requires_grad=False):
     """normal(mean, std, size) with float mean/std; tensor mean/std broadcast like torch."""
     _on_device(device, "normal")
     if isinstance(mean, Tensor) or isinstance(std, Tensor):

@@ -124,9 +124,14 @@ Tensor copysign(const Tensor& a, const Tensor& b) {
   return out;
 }
 
-// The next representable float after a towards b; torch gives it no derivative.
+// The next representable float after a towards b; torch's derivative treats it as the identity in a
+// (d/da = 1) and a constant in b (d/db = 0).
 Tensor nextafter(const Tensor& a, const Tensor& b) {
-  return float_map2(a, b, "nextafter", false, [](auto x, auto y) { return std::nextafter(x, y); });
+  Tensor out = float_map2(a, b, "nextafter", false, [](auto x, auto y) { return std::nextafter(x, y); });
+  record2("NextafterBackward0", a, b, out, [](const Tensor& g, const Tensor&, const Tensor&, const Tensor&) -> Grads {
+    return {g, zeros_for(g)};
+  });
+  return out;
 }
 
 // a * 2^b, differentiable through the composition (as torch defines it).

@@ -2,8 +2,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "tg/generator.h"
-#include "tg/ops.h"
+#include "ops/random_util.h"
 
 namespace tg {
 
@@ -12,49 +11,15 @@ Generator& default_generator() {
   return g;
 }
 
-namespace {
-Generator& pick(Generator* g) { return g ? *g : default_generator(); }
-
-// Uniform in [0, 1) with 53 random bits.
-inline double uniform01(std::mt19937_64& e) { return static_cast<double>(e() >> 11) * 0x1.0p-53; }
-
-template <typename F>
-void fill_floating(const Tensor& t, const char* op, F draw) {
-  Tensor dst = t->is_contiguous() ? t : empty(t->shape, t->dtype);
-  int64_t n = dst->numel();
-  dispatch_floating(t->dtype, op, [&](auto z) {
-    using T = decltype(z);
-    T* p = dst->data<T>();
-    for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(draw());
-  });
-  if (dst != t) copy_into(t, dst);
-}
-
-// Standard normal draws by the Box-Muller transform, two at a time.
-struct NormalSampler {
-  std::mt19937_64& e;
-  bool has_spare = false;
-  double spare = 0;
-  double operator()() {
-    if (has_spare) {
-      has_spare = false;
-      return spare;
-    }
-    double u1 = 1.0 - uniform01(e), u2 = uniform01(e);  // u1 in (0, 1]
-    double r = std::sqrt(-2.0 * std::log(u1));
-    spare = r * std::sin(2.0 * M_PI * u2);
-    has_spare = true;
-    return r * std::cos(2.0 * M_PI * u2);
-  }
-};
-}  // namespace
+using rnd::pick;
+using rnd::uniform01;
 
 void uniform_(const Tensor& t, double low, double high, Generator* gen) {
   TG_CHECK(low <= high, RuntimeError, "uniform_: expects to return a [from, to) range, but found from=",
            low, " > to=", high);
   Generator& g = pick(gen);
   std::lock_guard<std::mutex> lock(g.mutex);
-  fill_floating(t, "uniform_", [&] {
+  rnd::fill_with(t, "uniform_", false, [&] {
     double v = low + (high - low) * uniform01(g.engine);
     return v;
   });
@@ -64,8 +29,8 @@ void normal_(const Tensor& t, double mean, double std, Generator* gen) {
   TG_CHECK(std >= 0, RuntimeError, "normal_: expects std >= 0.0, but found std ", std);
   Generator& g = pick(gen);
   std::lock_guard<std::mutex> lock(g.mutex);
-  NormalSampler s{g.engine};
-  fill_floating(t, "normal_", [&] { return mean + std * s(); });
+  rnd::NormalSampler s{g.engine};
+  rnd::fill_with(t, "normal_", false, [&] { return mean + std * s(); });
 }
 
 Tensor rand(const Shape& shape, DType dtype, Generator* gen) {
@@ -87,12 +52,7 @@ Tensor randint(int64_t low, int64_t high, const Shape& shape, DType dtype, Gener
   Generator& g = pick(gen);
   std::lock_guard<std::mutex> lock(g.mutex);
   std::uniform_int_distribution<int64_t> dist(low, high - 1);
-  int64_t n = t->numel();
-  dispatch_dtype(dtype, [&](auto z) {
-    using T = decltype(z);
-    T* p = t->data<T>();
-    for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(dist(g.engine));
-  });
+  rnd::fill_with(t, "randint", true, [&] { return dist(g.engine); });
   return t;
 }
 

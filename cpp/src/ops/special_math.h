@@ -35,25 +35,27 @@ inline double digamma(double x) {
   return acc + std::log(x) - 0.5 / x - series;
 }
 
-// psi'(x): reflection psi1(x) = pi^2 / sin^2(pi x) - psi1(1 - x) below 1/2, the recurrence
-// psi1(x) = psi1(x + 1) + 1/x^2 up to 10, then 1/x + 1/2x^2 + sum B_2k / x^(2k+1).
-inline double trigamma(double x) {
-  if (std::isnan(x) || x == -kInf) return kNaN;
-  double sign = 1, acc = 0;
-  if (x < 0.5) {
-    if (x == std::floor(x)) return kInf;
-    double s = std::sin(kPi * std::fmod(x, 1.0));
-    acc = -kPi * kPi / (s * s);
+// psi'(x), evaluated in T (float or double) as torch does, so float32 results match its rounding:
+// below 1/2 the reflection psi1(x) = pi^2 / sin^2(pi x) - psi1(1 - x) with sin(pi x) taken in T (so a
+// negative integer gives a huge finite value, as torch, not inf); then six steps of the recurrence
+// psi1(x) = psi1(x + 1) + 1/x^2 and the asymptotic series 1/x + 1/2x^2 + sum B_2k / x^(2k+1).
+template <typename T>
+T trigamma(T x) {
+  const T pi = static_cast<T>(kPi);
+  T sign = 1, acc = 0;
+  if (x < T(0.5)) {
+    T s = std::sin(pi * x);
+    acc -= pi * pi / (s * s);
     sign = -1;
     x = 1 - x;
   }
-  while (x < 10) {
+  for (int i = 0; i < 6; ++i) {
     acc += 1 / (x * x);
     x += 1;
   }
-  double z = 1 / (x * x);
-  double tail = (1 + 1 / (2 * x) + z * (1.0 / 6 - z * (1.0 / 30 - z * (1.0 / 42 - z * (1.0 / 30)))))  / x;
-  return sign * (acc + tail);
+  T z = 1 / (x * x);
+  acc += (1 + 1 / (2 * x) + z * (T(1) / 6 - z * (T(1) / 30 - z * (T(1) / 42)))) / x;
+  return sign * acc;
 }
 
 // Hurwitz zeta(s, q) = sum_k (q + k)^-s for s > 1, by Euler-Maclaurin: the first terms summed

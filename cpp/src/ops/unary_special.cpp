@@ -73,7 +73,11 @@ Tensor digamma(const Tensor& x) {
 Tensor polygamma(int64_t n, const Tensor& x) {
   TG_CHECK(n >= 0, RuntimeError, "polygamma(n, x) does not support negative n, got n=", n);
   return with_grad("PolygammaBackward0", x,
-                   float_map_d(x, "polygamma", [n](double v) { return special::polygamma(n, v); }),
+                   float_map(x, "polygamma", [n](auto v) {
+                     using T = decltype(v);
+                     if (n == 1) return special::trigamma<T>(v);  // in T, as torch
+                     return static_cast<T>(special::polygamma(n, static_cast<double>(v)));
+                   }),
                    [n](const Tensor& a, const Tensor&) { return polygamma(n + 1, a); });
 }
 // Multivariate log-gamma: sum_{i<p} lgamma(x - i/2) + p(p-1)/4 log(pi), defined for x > (p-1)/2.

@@ -1,0 +1,4 @@
+"""tg.signal: torch.signal's window functions (tg.signal.windows)."""
+from . import windows
+
+__all__ = ["windows"]
