@@ -90,11 +90,11 @@ class Compose:
 
 
 class ToTensor:
-    """Image H x W or H x W x C (numpy array or tg tensor) -> tg tensor C x H x W; uint8 is scaled
-    to float32 in [0, 1]."""
+    """Image H x W or H x W x C (numpy array or uint8 tg tensor) -> tg tensor C x H x W; uint8 is
+    scaled to float32 in [0, 1]."""
 
     def __call__(self, pic):
-        if _is_tensor(pic):
+        if _is_tensor(pic) and pic.dtype == tg.uint8:  # a raw image such as FashionMNIST.data[i]
             pic = _to_numpy(pic)
         if not isinstance(pic, np.ndarray):
             raise TypeError(f"ToTensor: pic should be a numpy ndarray (H x W or H x W x C). "
