@@ -16,6 +16,7 @@ import numpy as np
 import tinygrad_ext as tg
 import torch
 from bench_conv import bench_conv  # noqa: E402  (CNN rows)
+from bench_dtypes import bench_dtypes  # noqa: E402  (narrow-dtype rows)
 
 
 def timeit(fn, repeat, warmup=2):
@@ -249,6 +250,7 @@ def main():
     bench_overhead(repeat)
     bench_training(6000 if q else 60000, repeat)
     bench_conv(pair, row, repeat, q)
+    bench_dtypes(pair, row, repeat, q, mlp_step)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"limits": limits, "rows": ROWS}, f, indent=1)

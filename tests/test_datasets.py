@@ -226,8 +226,10 @@ def test_fashion_mnist_from_files(tmp_path, monkeypatch, gz):
     monkeypatch.delenv("TG_DATA", raising=False)
     tr_x, tr_y, te_x, te_y = _fake_folder(tmp_path / "FashionMNIST" / "raw", gz=gz)
     ds = tds.FashionMNIST(tmp_path)
-    assert len(ds) == 60 and ds.data.dtype == np.uint8
-    np.testing.assert_array_equal(ds.data, tr_x)
+    assert len(ds) == 60 and ds.data.dtype == tg.uint8 and tuple(ds.data.shape) == (60, 28, 28)
+    np.testing.assert_array_equal(ds.data.numpy(), tr_x)
+    to_tensor = tg.transforms.ToTensor()
+    np.testing.assert_array_equal(to_tensor(ds.data[4]).numpy(), to_tensor(tr_x[4]).numpy())
     assert str(ds.targets.dtype).split(".")[-1] == "int64"
     np.testing.assert_array_equal(ds.targets.numpy(), tr_y)
     img, label = ds[4]

@@ -1,6 +1,7 @@
 // The tinygrad_ext._C extension module: exception mapping, dtypes, generators, and the families.
 #include <new>
 
+#include "tg/default_dtype.h"
 #include "common.h"
 #include "tg/allocator.h"
 #include "tg/parallel.h"
@@ -35,7 +36,7 @@ Scalar scalar_arg(const py::handle& o, const char* op) {
 
 Tensor as_tensor(const py::handle& o, const char* op) {
   if (py::isinstance<TensorImpl>(o)) return o.cast<Tensor>();
-  if (auto s = as_scalar(o)) return scalar_tensor(*s, s->default_dtype());
+  if (auto s = as_scalar(o)) return scalar_tensor(*s, scalar_dtype(*s));
   throw TypeError(str(op, "(): argument must be a Tensor or a number, not '",
                       type_name(o), "'"));
 }
@@ -132,6 +133,7 @@ namespace tg::bind { void bind_distributed(py::module_& m); }  // cpp/bindings/d
 void bind_parallel(py::module_& m);  // cpp/bindings/parallel.cpp
 void bind_nn_layers(py::module_& m);  // cpp/bindings/nn_layers.cpp
 namespace tg::bind { void bind_reduce_extra(py::module_& m); }  // cpp/bindings/reduce_extra.cpp
+void bind_dtype_state(py::module_& m);  // cpp/bindings/dtype_state.cpp
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "tinygrad_ext C++ core";
@@ -229,4 +231,5 @@ PYBIND11_MODULE(_C, m) {
   bind_shape_extra(m);
   bind_special_extra(m);
   bind_random_extra(m);
+  bind_dtype_state(m);
 }

@@ -1,6 +1,7 @@
 // Tensor methods, operators and tg.* functions for the core ops.
 #include <pybind11/numpy.h>
 
+#include "tg/default_dtype.h"
 #include "common.h"
 
 namespace tg::bind {
@@ -77,7 +78,7 @@ Tensor where_operand(const py::handle& v, const py::handle& other) {
   if (py::isinstance<TensorImpl>(v)) return v.cast<Tensor>();
   Scalar s = scalar_arg(v, "where");
   if (py::isinstance<TensorImpl>(other)) return scalar_tensor(s, result_type(other.cast<Tensor>(), s));
-  return scalar_tensor(s, s.default_dtype());
+  return scalar_tensor(s, scalar_dtype(s));
 }
 
 // clamp(x, min, max) = min(max(x, lo), hi); the gradient passes where lo <= x <= hi.
@@ -404,7 +405,7 @@ void bind_ops(py::module_& m) {
     if (ta) return result_type(a.cast<Tensor>(), scalar_arg(b, "result_type"));
     if (tb) return result_type(b.cast<Tensor>(), scalar_arg(a, "result_type"));
     Scalar x = scalar_arg(a, "result_type"), y = scalar_arg(b, "result_type");
-    return x.kind >= y.kind ? x.default_dtype() : y.default_dtype();
+    return x.kind >= y.kind ? scalar_dtype(x) : scalar_dtype(y);
   });
   install_fast_slots(cls);
 }

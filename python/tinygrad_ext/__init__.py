@@ -72,7 +72,14 @@ def is_floating_point(input):
 
 
 def get_default_dtype():
-    return float32
+    return _C._get_default_dtype()
+
+
+def set_default_dtype(d):
+    """The dtype of Python floats and of the float factories (a TypeError for non-float dtypes)."""
+    if not isinstance(d, dtype):
+        raise TypeError(f"set_default_dtype(): argument 'd' (position 1) must be torch.dtype, not {type(d).__name__}")
+    _C._set_default_dtype(d)
 
 
 def result_type(tensor1, tensor2):
@@ -126,3 +133,5 @@ from ._activation_exports import *  # noqa: E402,F401,F403  (torch.hardshrink, t
 from ._shape_extra import *  # noqa: E402,F401,F403  (diagonal, stacks/splits, rot90, meshgrid, *_copy, ...)
 from . import signal  # noqa: F401,E402  (tg.signal.windows)
 from ._random_ops import *  # noqa: F401,F403,E402  (bernoulli, multinomial, randint_like, Tensor.random_)
+from . import amp, cpu  # noqa: E402,F401  (tg.amp.autocast, tg.cpu.amp.autocast)
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled, set_autocast_enabled  # noqa: E402,F401

@@ -5,7 +5,7 @@ from . import _C
 from ._C import Tensor, dtype as _dtype
 
 float32 = _dtype.float32
-_DEFAULT_FLOAT = float32
+_default_float = _C._get_default_dtype  # torch.get_default_dtype(): float32 unless set
 
 
 def _sizes(size):
@@ -71,9 +71,9 @@ def _infer_dtype(arr, data):
         if arr.dtype == np.float16:
             return _dtype.float16
         # Python floats take the default dtype; float64 numpy data and tensors keep theirs
-        return _dtype.float64 if _has_float64(data) else _DEFAULT_FLOAT
+        return _dtype.float64 if _has_float64(data) else _default_float()
     if arr.size == 0 and kind in "fOU":
-        return _DEFAULT_FLOAT
+        return _default_float()
     raise TypeError(f"tensor(): could not infer a dtype for data of type {arr.dtype}")
 
 
@@ -105,17 +105,17 @@ def as_tensor(data, dtype=None, device=None):
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
     _on_device(device, "zeros")
-    return _finish(_C._full(_sizes(size), 0, dtype or _DEFAULT_FLOAT), requires_grad)
+    return _finish(_C._full(_sizes(size), 0, dtype or _default_float()), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
     _on_device(device, "ones")
-    return _finish(_C._full(_sizes(size), 1, dtype or _DEFAULT_FLOAT), requires_grad)
+    return _finish(_C._full(_sizes(size), 1, dtype or _default_float()), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
     _on_device(device, "empty")
-    return _finish(_C._empty(_sizes(size), dtype or _DEFAULT_FLOAT), requires_grad)
+    return _finish(_C._empty(_sizes(size), dtype or _default_float()), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -164,22 +164,22 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     _on_device(device, "linspace")
-    return _finish(_C._linspace(float(start), float(end), int(steps), dtype or _DEFAULT_FLOAT), requires_grad)
+    return _finish(_C._linspace(float(start), float(end), int(steps), dtype or _default_float()), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     _on_device(device, "eye")
-    return _finish(_C._eye(n, n if m is None else m, dtype or _DEFAULT_FLOAT), requires_grad)
+    return _finish(_C._eye(n, n if m is None else m, dtype or _default_float()), requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     _on_device(device, "rand")
-    return _finish(_C._rand(_sizes(size), dtype or _DEFAULT_FLOAT, generator), requires_grad)
+    return _finish(_C._rand(_sizes(size), dtype or _default_float(), generator), requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     _on_device(device, "randn")
-    return _finish(_C._randn(_sizes(size), dtype or _DEFAULT_FLOAT, generator), requires_grad)
+    return _finish(_C._randn(_sizes(size), dtype or _default_float(), generator), requires_grad)
 
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):

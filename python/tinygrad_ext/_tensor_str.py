@@ -96,9 +96,10 @@ def tensor_repr(t, prefix="tensor("):
         summarize = arr.size > THRESHOLD
         fmt = _Formatter(_summarized(arr) if summarize else arr, is_float)
         body = _body(arr, fmt, indent, summarize)
-    if t.dtype not in (_C.dtype.float32, _C.dtype.int64, _C.dtype.bool):
+    default = _C._get_default_dtype()  # torch leaves out the default dtype
+    if t.dtype not in (default, _C.dtype.int64, _C.dtype.bool):
         suffixes.append(f"dtype={t.dtype!r}")
-    elif arr.size == 0 and t.dtype != _C.dtype.float32:
+    elif arr.size == 0 and t.dtype != default:
         suffixes.append(f"dtype={t.dtype!r}")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")

@@ -2,7 +2,7 @@
 """Images come in two forms, as in torchvision:
 
 * an *image*: a numpy array H x W (grayscale) or H x W x C, usually uint8 (what torchvision holds
-  as a PIL image; tg has no uint8 dtype, so raw images stay numpy);
+  as a PIL image; ``ToTensor`` also takes a uint8 tg tensor H x W [x C], e.g. ``FashionMNIST.data[i]``);
 * a *tensor*: a tg float tensor (..., C, H, W), what ``ToTensor`` produces.
 
 ``ToTensor``, ``Normalize`` and ``Resize`` (and a ``Compose`` of them) can also run once over a
@@ -27,9 +27,12 @@ def _to_numpy(t):
     return t.detach().numpy()
 
 
+_TG_INTS = (np.uint8, np.int8, np.int16, np.int32, np.int64)
+
+
 def _from_numpy(a):
     a = np.ascontiguousarray(a)
-    if a.dtype.kind in "iu" and a.dtype != np.int64:
+    if a.dtype.kind in "iu" and a.dtype.type not in _TG_INTS:  # uint16/32/64: no tg dtype
         a = a.astype(np.int64)
     return tg.from_numpy(a)
 
@@ -87,9 +90,12 @@ class Compose:
 
 
 class ToTensor:
-    """numpy image H x W or H x W x C -> tg tensor C x H x W; uint8 is scaled to float32 in [0, 1]."""
+    """Image H x W or H x W x C (numpy array or uint8 tg tensor) -> tg tensor C x H x W; uint8 is
+    scaled to float32 in [0, 1]."""
 
     def __call__(self, pic):
+        if _is_tensor(pic) and pic.dtype == tg.uint8:  # a raw image such as FashionMNIST.data[i]
+            pic = _to_numpy(pic)
         if not isinstance(pic, np.ndarray):
             raise TypeError(f"ToTensor: pic should be a numpy ndarray (H x W or H x W x C). "
                             f"Got {type(pic).__name__}")

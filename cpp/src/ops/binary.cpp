@@ -1,6 +1,7 @@
 // Elementwise binary ops with broadcasting and torch's type promotion; derivatives beside them.
 #include <cmath>
 
+#include "tg/default_dtype.h"
 #include "kernels/cpu/loops.h"
 #include "kernels/cpu/vmath.h"
 #include "tg/ops.h"
@@ -16,7 +17,7 @@ DType result_type(const Tensor& a, const Tensor& b) {
 }
 
 DType result_type(const Tensor& a, const Scalar& b) {
-  return combine_categories(a->dtype, b.default_dtype());
+  return combine_categories(a->dtype, scalar_dtype(b));
 }
 
 namespace {
@@ -145,7 +146,7 @@ void binary_kernel_into(BinaryOp op, const Tensor& out, const Tensor& a, const T
 namespace {
 Tensor arith_op(BinaryOp op, const Tensor& a, const Tensor& b) {
   DType dt = result_type(a, b);
-  if ((op == BinaryOp::Div) && !is_floating(dt)) dt = DType::Float32;  // true division
+  if ((op == BinaryOp::Div) && !is_floating(dt)) dt = default_float_dtype();  // true division
   return binary_kernel(op, a, b, dt, dt);
 }
 }  // namespace

@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "ops/math_util.h"
+#include "ops/widen.h"
+#include "tg/autocast.h"
 
 namespace tg {
 
@@ -102,6 +104,7 @@ Tensor floor_divide(const Tensor& a, const Tensor& b) {
 // atan2(a, b): d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2).
 Tensor atan2(const Tensor& a, const Tensor& b) {
   DType dt = math::float_of(result_type(a, b));
+  if (needs_widening(dt)) return to_dtype(atan2(widened_as(a, dt), widened_as(b, dt)), dt);
   Tensor out = dispatch_floating(dt, "atan2", [&](auto z) {
     using T = decltype(z);
     return map2_as<T>(a, b, dt, "atan2", [](T x, T y) { return std::atan2(x, y); });
@@ -121,16 +124,24 @@ Tensor lerp(const Tensor& a, const Tensor& b, const Tensor& w) {
   TG_CHECK(is_floating(a->dtype) && a->dtype == b->dtype, RuntimeError,
            "lerp: expected input and end to be floating tensors of the same dtype, got ", describe(a), " and ",
            describe(b));
+  if (needs_widening(a->dtype))  // one rounding, as torch's float16 kernel
+    return to_dtype(lerp(widened(a), widened(b), w->dtype == a->dtype ? widened(w) : w), a->dtype);
   return add(a, mul(w, sub(b, a)));
 }
 
 // addcmul = input + value * t1 * t2; addcdiv = input + value * t1 / t2.
 Tensor addcmul(const Tensor& input, const Tensor& t1, const Tensor& t2, Scalar value) {
+  DType dt = promote(result_type(input, t1), result_type(input, t2));
+  if (needs_widening(dt) && is_floating(dt))  // computed in float32, rounded once, as torch
+    return to_dtype(addcmul(widened_as(input, dt), widened_as(t1, dt), widened_as(t2, dt), value), dt);
   return add(input, mul(mul(t1, t2), value));
 }
 Tensor addcdiv(const Tensor& input, const Tensor& t1, const Tensor& t2, Scalar value) {
   TG_CHECK(is_floating(t1->dtype) || is_floating(t2->dtype), RuntimeError,
            "Integer division with addcdiv is no longer supported; got ", describe(t1), " / ", describe(t2));
+  DType dt = promote(result_type(input, t1), result_type(input, t2));
+  if (needs_widening(dt))
+    return to_dtype(addcdiv(widened_as(input, dt), widened_as(t1, dt), widened_as(t2, dt), value), dt);
   return add(input, mul(div(t1, t2), value));
 }
 
@@ -173,6 +184,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
 }
 
 Tensor mv(const Tensor& m, const Tensor& v) {
+  AutocastOff not_listed;  // torch's autocast leaves mv alone
   check_same_device("mv", m, v);
   TG_CHECK(m->dim() == 2 && v->dim() == 1, RuntimeError, "mv: vector + matrix @ vector expected, got ",
            m->dim(), "D and ", v->dim(), "D (shapes ", shape_str(m->shape), " and ", shape_str(v->shape), ")");
@@ -182,6 +194,7 @@ Tensor mv(const Tensor& m, const Tensor& v) {
 }
 
 Tensor dot(const Tensor& a, const Tensor& b) {
+  AutocastOff not_listed;  // torch's autocast leaves dot alone
   check_same_device("dot", a, b);
   TG_CHECK(a->dim() == 1 && b->dim() == 1, RuntimeError, "dot: 1D tensors expected, but got ", a->dim(), "D and ",
            b->dim(), "D tensors");

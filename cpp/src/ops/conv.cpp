@@ -14,6 +14,8 @@
 #include <cstring>
 #include <memory>
 
+#include "ops/widen.h"
+#include "tg/autocast.h"
 #include "tg/conv.h"
 #include "tg/gemm.h"
 #include "tg/parallel.h"
@@ -438,8 +440,16 @@ void check_bias(const std::optional<Tensor>& bias, int64_t channels, const Tenso
 
 Tensor convolution(const Tensor& x, const Tensor& w, const std::optional<Tensor>& bias, const Shape& stride,
                    const Shape& padding, const Shape& dilation, int64_t groups, const char* op) {
+  if (autocast_state().enabled) {  // a lower-precision op under autocast
+    Tensor xa = autocast_lower(x), wa = autocast_lower(w);
+    std::optional<Tensor> ba = bias && *bias ? std::optional<Tensor>(autocast_lower(*bias)) : bias;
+    AutocastOff off;
+    return convolution(xa, wa, ba, stride, padding, dilation, groups, op);
+  }
   auto g = std::make_shared<ConvGeom>();
   check_common(x, w, bias, stride, padding, dilation, groups, op, *g);
+  if (needs_widening(x->dtype))  // float16/bfloat16 computed in float32, rounded once
+    return to_dtype(convolution(widened(x), widened(w), widened(bias), stride, padding, dilation, groups, op), x->dtype);
   const int64_t cout = w->shape[0];
   TG_CHECK(cout % groups == 0, RuntimeError, "Given groups=", groups, ", expected weight to be divisible by ",
            groups, " at dimension 0, but got weight of size ", shape_str(w->shape), " instead");
@@ -467,8 +477,17 @@ Tensor convolution(const Tensor& x, const Tensor& w, const std::optional<Tensor>
 Tensor conv_transpose(const Tensor& x, const Tensor& w, const std::optional<Tensor>& bias, const Shape& stride,
                       const Shape& padding, const Shape& output_padding, const Shape& dilation, int64_t groups,
                       const char* op) {
+  if (autocast_state().enabled) {
+    Tensor xa = autocast_lower(x), wa = autocast_lower(w);
+    std::optional<Tensor> ba = bias && *bias ? std::optional<Tensor>(autocast_lower(*bias)) : bias;
+    AutocastOff off;
+    return conv_transpose(xa, wa, ba, stride, padding, output_padding, dilation, groups, op);
+  }
   auto g = std::make_shared<ConvGeom>();
   check_common(x, w, bias, stride, padding, dilation, groups, op, *g);
+  if (needs_widening(x->dtype))
+    return to_dtype(conv_transpose(widened(x), widened(w), widened(bias), stride, padding, output_padding, dilation,
+                                   groups, op), x->dtype);
   Dims op_pad = per_dim(output_padding, g->nsp, 0, "output_padding", op);
   const int64_t cin = w->shape[0];
   TG_CHECK(cin % groups == 0, RuntimeError, "Given groups=", groups, ", expected weight to be divisible by ",

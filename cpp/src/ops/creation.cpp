@@ -1,6 +1,7 @@
 // Factory functions: zeros, ones, full, arange, linspace, eye.
 #include <cmath>
 
+#include "tg/default_dtype.h"
 #include "kernels/cpu/loops.h"
 #include "tg/ops.h"
 
@@ -26,7 +27,7 @@ Tensor scalar_tensor(Scalar value, DType dtype) { return full({}, value, dtype);
 
 Tensor arange(Scalar start, Scalar end, Scalar step, std::optional<DType> dtype) {
   bool any_float = start.kind == Kind::Float || end.kind == Kind::Float || step.kind == Kind::Float;
-  DType dt = dtype ? *dtype : (any_float ? DType::Float32 : DType::Int64);
+  DType dt = dtype ? *dtype : (any_float ? default_float_dtype() : DType::Int64);
   if (dt == DType::Bool) throw_not_implemented("arange_cpu", dt);
   TG_CHECK(step.f != 0, RuntimeError, "arange: step must be nonzero");
   TG_CHECK((step.f > 0 && end.f >= start.f) || (step.f < 0 && end.f <= start.f), RuntimeError,
@@ -51,8 +52,31 @@ Tensor arange(Scalar start, Scalar end, Scalar step, std::optional<DType> dtype)
   return t;
 }
 
+namespace {
+// float16/bfloat16 as torch's kernel computes them: the bounds, the increment, the index and
+// every product and sum are rounded to the 16-bit type.
+template <typename H>
+void linspace_16bit(H* p, double start, double end, int64_t steps) {
+  auto r = [](float v) { return static_cast<float>(H(v)); };
+  float s0 = r(static_cast<float>(start)), s1 = r(static_cast<float>(end));
+  float step = steps > 1 ? r(r(s1 - s0) / r(static_cast<float>(steps - 1))) : 0.f;
+  int64_t half = steps == 1 ? 1 : steps / 2;
+  for (int64_t i = 0; i < steps; ++i)
+    p[i] = H(i < half ? s0 + r(step * r(static_cast<float>(i)))
+                      : s1 - r(step * r(static_cast<float>(steps - 1 - i))));
+}
+}  // namespace
+
 Tensor linspace(double start, double end, int64_t steps, DType dtype) {
   TG_CHECK(steps >= 0, RuntimeError, "linspace: number of steps must be non-negative");
+  if (dtype == DType::Float16 || dtype == DType::BFloat16) {
+    Tensor t = empty({steps}, dtype);
+    dispatch_all(dtype, [&](auto z) {
+      using T = decltype(z);
+      if constexpr (is_half_like<T>) linspace_16bit(t->data<T>(), start, end, steps);
+    });
+    return t;
+  }
   if (!is_compute_dtype(dtype)) return cast_for_kernel(linspace(start, end, steps, compute_dtype(dtype)), dtype);
   Tensor t = empty({steps}, dtype);
   // torch fills the first half forward from start and the second half backward from end,

@@ -1,10 +1,13 @@
 // Distances and norm-based rescaling built from differentiable ops: cdist, renorm, and the
 // trapezoid rule (trapezoid, cumulative_trapezoid).
+#include "tg/default_dtype.h"
+#include "tg/autocast.h"
 #include "tg/ops_extra.h"
 
 namespace tg {
 
 Tensor cdist(const Tensor& x1, const Tensor& x2, double p) {
+  if (autocast_wants_fp32(x1) || autocast_wants_fp32(x2)) return cdist(autocast_fp32(x1), autocast_fp32(x2), p);
   TG_CHECK(x1->dim() >= 2, RuntimeError, "cdist only supports at least 2D tensors, X1 got: ", x1->dim(), "D");
   TG_CHECK(x2->dim() >= 2, RuntimeError, "cdist only supports at least 2D tensors, X2 got: ", x2->dim(), "D");
   TG_CHECK(x1->shape.back() == x2->shape.back(), RuntimeError, "X1 and X2 must have the same number of columns. X1: ",
@@ -58,7 +61,7 @@ Tensor spacings(const Tensor& y, const Tensor& x, int64_t d, const char* op) {
 
 Tensor trapezoid(const Tensor& y, const std::optional<Tensor>& x, double dx, int64_t dim) {
   int64_t d = trapezoid_dim(y, dim, "trapezoid");
-  Tensor yf = is_floating(y->dtype) || (x && is_floating((*x)->dtype)) ? y : to_dtype(y, DType::Float32);
+  Tensor yf = is_floating(y->dtype) || (x && is_floating((*x)->dtype)) ? y : to_dtype(y, default_float_dtype());
   if (y->shape[d] == 0) return detach(sum(yf, {d}, false));  // zeros without history, as torch
   Tensor s = pair_sums(yf, d);
   Tensor area = x ? mul(spacings(y, *x, d, "trapezoid"), s) : mul(s, Scalar(dx));
@@ -67,7 +70,7 @@ Tensor trapezoid(const Tensor& y, const std::optional<Tensor>& x, double dx, int
 
 Tensor cumulative_trapezoid(const Tensor& y, const std::optional<Tensor>& x, double dx, int64_t dim) {
   int64_t d = trapezoid_dim(y, dim, "cumulative_trapezoid");
-  Tensor yf = is_floating(y->dtype) || (x && is_floating((*x)->dtype)) ? y : to_dtype(y, DType::Float32);
+  Tensor yf = is_floating(y->dtype) || (x && is_floating((*x)->dtype)) ? y : to_dtype(y, default_float_dtype());
   if (y->shape[d] == 0) return clone(yf);
   Tensor s = pair_sums(yf, d);
   Tensor area = x ? mul(spacings(y, *x, d, "cumulative_trapezoid"), s) : mul(s, Scalar(dx));

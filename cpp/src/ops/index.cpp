@@ -221,7 +221,7 @@ void index_put_raw(const Tensor& self, const TensorIndices& indices, const Tenso
   split_strides(p, v->strides, bst, rst);
   int64_t nb = static_cast<int64_t>(p.offsets.size());
   if (nb == 0 || shape_numel(p.rshape) == 0) return;
-  dispatch_dtype(self->dtype, [&](auto zero) {
+  dispatch_all(self->dtype, [&](auto zero) {
     using T = decltype(zero);
     T* dst = self->data<T>();
     const T* src = v->data<T>();
@@ -232,7 +232,7 @@ void index_put_raw(const Tensor& self, const TensorIndices& indices, const Tenso
       if (accumulate) {
         walk2(p.rshape, p.rstrides, rst, [&](int64_t oi, int64_t si) {
           if constexpr (std::is_same_v<T, bool>) o[oi] = o[oi] || s[si];
-          else o[oi] += s[si];
+          else o[oi] = static_cast<T>(widen(o[oi]) + widen(s[si]));  // float16 rounds per add, as torch
         });
       } else {
         walk2(p.rshape, p.rstrides, rst, [&](int64_t oi, int64_t si) { o[oi] = s[si]; });
@@ -294,13 +294,13 @@ Tensor nonzero(const Tensor& self) {
   int64_t nd = self->dim(), n = self->numel();
   std::vector<int64_t> coords;
   int64_t zero_d_count = 0;
-  dispatch_dtype(self->dtype, [&](auto zero) {
+  dispatch_all(self->dtype, [&](auto zero) {
     using T = decltype(zero);
     const T* base = self->data<T>();
     std::vector<int64_t> idx(nd, 0);
     int64_t off = 0;
     for (int64_t i = 0; i < n; ++i) {
-      if (base[off] != T(0)) coords.insert(coords.end(), idx.begin(), idx.end());
+      if (widen(base[off]) != 0) coords.insert(coords.end(), idx.begin(), idx.end());
       for (int64_t d = nd - 1; d >= 0; --d) {
         off += self->strides[d];
         if (++idx[d] < self->shape[d]) break;
@@ -308,7 +308,7 @@ Tensor nonzero(const Tensor& self) {
         idx[d] = 0;
       }
     }
-    if (nd == 0 && base[0] != T(0)) ++zero_d_count;
+    if (nd == 0 && widen(base[0]) != 0) ++zero_d_count;
   });
   if (nd == 0) return zeros({zero_d_count, 0}, DType::Int64);  // torch: shape [1, 0] or [0, 0]
   int64_t count = static_cast<int64_t>(coords.size()) / nd;

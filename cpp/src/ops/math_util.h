@@ -2,6 +2,7 @@
 #pragma once
 #include <cmath>
 
+#include "tg/default_dtype.h"
 #include "kernels/cpu/loops.h"
 #include "tg/ops.h"
 
@@ -29,6 +30,11 @@ template <typename Out, typename F>
 Tensor map2_as(const Tensor& a, const Tensor& b, DType dt, const char* op, F f) {
   Shape shape = broadcast_shapes(a->shape, b->shape, op);
   Tensor x = to_dtype(detach(a), dt), y = to_dtype(detach(b), dt);
+  if (!is_compute_dtype(dt)) {  // converted to dt first, computed in its wider compute dtype
+    dt = compute_dtype(dt);
+    x = cast_for_kernel(x, dt);
+    y = cast_for_kernel(y, dt);
+  }
   Tensor out = empty(shape, dtype_of<Out>::value);
   dispatch_dtype(dt, [&](auto z) {
     using T = decltype(z);
@@ -37,8 +43,8 @@ Tensor map2_as(const Tensor& a, const Tensor& b, DType dt, const char* op, F f) 
   return out;
 }
 
-// The float dtype an op on `d` computes in (integers and bools become float32, like torch).
-inline DType float_of(DType d) { return is_floating(d) ? d : DType::Float32; }
+// The float dtype an op on `d` computes in (integers and bools take the default dtype, like torch).
+inline DType float_of(DType d) { return is_floating(d) ? d : default_float_dtype(); }
 
 // A 0-d tensor holding `s`, typed to combine with `like` as torch's result_type would.
 inline Tensor wrap_scalar(const Tensor& like, Scalar s) { return scalar_tensor(s, result_type(like, s)); }

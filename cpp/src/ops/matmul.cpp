@@ -1,5 +1,7 @@
 // Matrix products: mm, torch.matmul's rules (1-D, 2-D, batched with broadcast batch dims), and addmm
 // (the fused bias + product that nn.Linear runs on).
+#include "ops/widen.h"
+#include "tg/autocast.h"
 #include "tg/gemm.h"
 #include "tg/ops.h"
 #include "tg/parallel.h"
@@ -98,6 +100,8 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b, const char* name) {
            " and ", b->shape[nb - 2], "x", b->shape[nb - 1], ")");
   TG_CHECK(a->dtype == b->dtype, RuntimeError, name, ": expected m1 and m2 to have the same dtype, but got: ",
            dtype_name(a->dtype), " != ", dtype_name(b->dtype));
+  if (needs_widening(a->dtype))  // float16/bfloat16 accumulate in float32, small ints wrap as int64
+    return to_dtype(matmul_nd(widened(a), widened(b), name), a->dtype);
   Shape ba(a->shape.begin(), a->shape.end() - 2), bb(b->shape.begin(), b->shape.end() - 2);
   Shape batch = broadcast_shapes(ba, bb, name);
   Shape sa = batch, sb = batch;
@@ -124,7 +128,8 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b, const char* name) {
 
 }  // namespace
 
-Tensor mm(const Tensor& a, const Tensor& b) {
+Tensor mm(const Tensor& a_in, const Tensor& b_in) {
+  Tensor a = autocast_lower(a_in), b = autocast_lower(b_in);
   check_same_device("mm", a, b);
   TG_CHECK(a->dim() == 2, RuntimeError, "mm: self must be a matrix, got ", a->dim(), "-D tensor of shape ",
            shape_str(a->shape));
@@ -133,7 +138,8 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   return matmul_nd(a, b, "MmBackward0");
 }
 
-Tensor matmul(const Tensor& a, const Tensor& b) {
+Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
+  Tensor a = autocast_lower(a_in), b = autocast_lower(b_in);
   check_same_device("matmul", a, b);
   int64_t na = a->dim(), nb = b->dim();
   TG_CHECK(na > 0 && nb > 0, RuntimeError, "both arguments to matmul need to be at least 1D, but they are ",
@@ -153,7 +159,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 // addmm = beta input + alpha (mat1 @ mat2) as one GEMM: C starts as the broadcast input and the
 // GEMM accumulates into it (C = alpha A B + beta C). beta == 0 ignores the input, NaN included.
 // Backward: d input = beta G (summed to input's shape), d mat1 = alpha G mat2^T, d mat2 = alpha mat1^T G.
-Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, Scalar beta, Scalar alpha) {
+Tensor addmm(const Tensor& input_in, const Tensor& m1_in, const Tensor& m2_in, Scalar beta, Scalar alpha) {
+  Tensor input = autocast_lower(input_in), m1 = autocast_lower(m1_in), m2 = autocast_lower(m2_in);
   check_same_device("addmm", input, m1, m2);
   TG_CHECK(m1->dim() == 2, RuntimeError, "addmm: mat1 must be a matrix, got ", m1->dim(), "-D tensor");
   TG_CHECK(m2->dim() == 2, RuntimeError, "addmm: mat2 must be a matrix, got ", m2->dim(), "-D tensor");
@@ -165,6 +172,10 @@ Tensor addmm(const Tensor& input, const Tensor& m1, const Tensor& m2, Scalar bet
              dtype_name(input->dtype), " and ", dtype_name(m->dtype));
   Shape shape{M, N};
   Tensor bias = expand(input, shape);  // raises torch's error when input does not broadcast to [M, N]
+  if (needs_widening(input->dtype)) {
+    AutocastOff off;  // the float32 product must not be cast back down
+    return to_dtype(addmm(widened(input), widened(m1), widened(m2), beta, alpha), input->dtype);
+  }
   if (!is_floating(input->dtype)) {    // integer matrices: no GEMM kernel, compose the same formula
     Tensor prod = mm(m1, m2);
     if (alpha.f != 1.0) prod = mul(prod, alpha);

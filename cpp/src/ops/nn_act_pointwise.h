@@ -4,6 +4,8 @@
 #pragma once
 #include <cmath>
 
+#include "kernels/cpu/loops.h"
+#include "ops/widen.h"
 #include "tg/nn.h"
 #include "tg/parallel.h"
 
@@ -12,6 +14,20 @@ namespace tg::nn::detail {
 inline void check_floating(const Tensor& x, const char* op) {
   TG_CHECK(is_floating(x->dtype), RuntimeError, op, ": expected a floating-point tensor, got ",
            dtype_name(x->dtype), " tensor of shape ", shape_str(x->shape));
+}
+
+// The clamping activations (threshold, hardtanh) keep an integer input's dtype, as torch: f gets
+// each element and the two parameters converted to the element type. Not differentiable.
+template <typename F>
+Tensor int_clamping(const Tensor& x, double a, double b, const char* op, F f) {
+  TG_CHECK(x->dtype != DType::Bool, RuntimeError, op, ": not implemented for 'Bool'");
+  Tensor out = empty(x->shape, x->dtype);
+  dispatch_all(x->dtype, [&](auto z) {
+    using T = decltype(z);
+    T pa = cast_value<T>(a), pb = cast_value<T>(b);
+    kernels::unary_loop<T, T>(out, x, [&](T v) { return f(v, pa, pb); });
+  });
+  return out;
 }
 
 struct ActParams {
@@ -37,6 +53,8 @@ Tensor act_kernel(const Tensor& xin, const ActParams& p) {
 template <class A>
 Tensor act(const Tensor& x, const ActParams& p, int order, const char* op) {
   check_floating(x, op);
+  if (needs_widening(x->dtype))  // float16/bfloat16: computed in float32, rounded once
+    return to_dtype(act<A>(widened(x), p, order, op), x->dtype);
   Tensor y = order == 0 ? act_kernel<A, 0>(x, p) : order == 1 ? act_kernel<A, 1>(x, p)
                                                                 : act_kernel<A, 2>(x, p);
   if (order < 2) {

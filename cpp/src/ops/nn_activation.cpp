@@ -146,6 +146,7 @@ void softmax_rows(const T* x, T* y, const DimSplit& s, bool log) {
 Tensor softmax_impl(const Tensor& xin, int64_t dim, bool log) {
   const char* op = log ? "log_softmax" : "softmax";
   check_floating(xin, op);
+  if (needs_widening(xin->dtype)) return to_dtype(softmax_impl(widened(xin), dim, log), xin->dtype);
   int64_t d = wrap_dim(dim, std::max<int64_t>(1, xin->dim()), op);
   Tensor x = contiguous(xin);
   Tensor y = empty(x->shape, x->dtype);
@@ -186,6 +187,8 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
 Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
   TG_CHECK(min_val <= max_val, ValueError, "hardtanh: min_val (", min_val,
            ") cannot be greater than max_val (", max_val, ")");
+  if (is_integral(x->dtype, false))
+    return detail::int_clamping(x, min_val, max_val, "hardtanh", [](auto v, auto lo, auto hi) { return v < lo ? lo : (v > hi ? hi : v); });
   return act<Hardtanh>(x, ActParams{min_val, max_val, 0}, 0, "hardtanh");
 }
 Tensor elu(const Tensor& x, double alpha, double scale, double input_scale) {

@@ -106,7 +106,10 @@ struct Threshold {
 Tensor hardsigmoid(const Tensor& x) { return act<Hardsigmoid>(x, ActParams{}, 0, "hardsigmoid"); }
 Tensor hardswish(const Tensor& x) { return act<Hardswish>(x, ActParams{}, 0, "hardswish"); }
 Tensor mish(const Tensor& x) { return act<Mish>(x, ActParams{}, 0, "mish"); }
-Tensor softsign(const Tensor& x) { return act<Softsign>(x, ActParams{}, 0, "softsign"); }
+Tensor softsign(const Tensor& x) {
+  if (is_integral(x->dtype, false)) return tg::div(x, tg::add(tg::abs(x), Scalar(int64_t(1))));  // torch's x / (|x| + 1)
+  return act<Softsign>(x, ActParams{}, 0, "softsign");
+}
 Tensor softshrink(const Tensor& x, double lambd) {
   TG_CHECK(lambd >= 0, RuntimeError, "lambda must be greater or equal to 0, but found to be ", lambd, ".");
   return act<Softshrink>(x, ActParams{lambd, 0, 0}, 0, "softshrink");
@@ -114,8 +117,13 @@ Tensor softshrink(const Tensor& x, double lambd) {
 Tensor hardshrink(const Tensor& x, double lambd) {
   return act<Hardshrink>(x, ActParams{lambd, 0, 0}, 0, "hardshrink");
 }
-Tensor tanhshrink(const Tensor& x) { return act<Tanhshrink>(x, ActParams{}, 0, "tanhshrink"); }
+Tensor tanhshrink(const Tensor& x) {
+  if (is_integral(x->dtype, false)) return tg::sub(x, tg::tanh(x));  // torch's x - tanh(x), in the default float
+  return act<Tanhshrink>(x, ActParams{}, 0, "tanhshrink");
+}
 Tensor threshold(const Tensor& x, double threshold, double value) {
+  if (is_integral(x->dtype, false))
+    return detail::int_clamping(x, threshold, value, "threshold", [](auto v, auto th, auto val) { return v <= th ? val : v; });
   return act<Threshold>(x, ActParams{threshold, value, 0}, 0, "threshold");
 }
 

@@ -2,6 +2,8 @@
 #include <cmath>
 #include <limits>
 
+#include "ops/widen.h"
+#include "tg/autocast.h"
 #include "tg/nn.h"
 #include "tg/parallel.h"
 
@@ -141,9 +143,14 @@ std::pair<Tensor, Tensor> class_grad_parts(const Shape& xshape, const ClassLayou
 Tensor class_loss(const Tensor& input, const Tensor& target, const std::optional<Tensor>& weight,
                   int64_t reduction, int64_t ignore_index, double eps, bool logits) {
   const char* op = logits ? "cross_entropy" : "nll_loss";
+  if (autocast_wants_fp32(input))  // on torch's autocast float32 list
+    return class_loss(autocast_fp32(input), target, autocast_fp32(weight), reduction, ignore_index, eps, logits);
   check_same_device(op, input, target, weight ? *weight : Tensor());
   TG_CHECK(reduction >= 0 && reduction <= 2, ValueError, op, ": reduction must be 'none', 'mean' or 'sum'");
   TG_CHECK(eps >= 0 && eps <= 1, ValueError, op, ": label_smoothing must be between 0.0 and 1.0, got ", eps);
+  if (needs_widening(input->dtype) && is_floating(input->dtype))  // float16/bfloat16 in float32
+    return to_dtype(class_loss(widened(input), target, widened(weight), reduction, ignore_index, eps, logits),
+                    input->dtype);
   ClassLayout L = class_layout(input, target, op);
   Tensor x = contiguous(input);
   Tensor t = contiguous(target);
@@ -211,7 +218,9 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const std::optional<T
 // loss = -(y max(log p, -100) + (1 - y) max(log(1 - p), -100))
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target_in) {
   const char* op = "binary_cross_entropy";
+  if (autocast_wants_fp32(input)) return binary_cross_entropy(autocast_fp32(input), autocast_fp32(target_in));
   check_same_shape(input, target_in, op);
+  if (needs_widening(input->dtype)) return to_dtype(binary_cross_entropy(widened(input), widened(target_in)), input->dtype);
   Tensor p = contiguous(input);
   Tensor y = contiguous(to_dtype(target_in, input->dtype));
   Tensor out = empty(p->shape, p->dtype);
@@ -249,8 +258,13 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target_in) {
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target_in,
                                         const std::optional<Tensor>& pos_weight) {
   const char* op = "binary_cross_entropy_with_logits";
+  if (autocast_wants_fp32(input))
+    return binary_cross_entropy_with_logits(autocast_fp32(input), autocast_fp32(target_in), autocast_fp32(pos_weight));
   check_same_device(op, input, target_in, pos_weight ? *pos_weight : Tensor());
   check_same_shape(input, target_in, op);
+  if (needs_widening(input->dtype))
+    return to_dtype(binary_cross_entropy_with_logits(widened(input), widened(target_in), widened(pos_weight)),
+                    input->dtype);
   Tensor x = contiguous(input);
   Tensor y = contiguous(to_dtype(target_in, input->dtype));
   bool has_pw = pos_weight && *pos_weight;

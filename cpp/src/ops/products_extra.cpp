@@ -2,6 +2,7 @@
 // tensordot, inner, multi_dot. Autograd flows through the ops they are made of.
 #include <algorithm>
 
+#include "tg/autocast.h"
 #include "tg/ops_extra.h"
 
 namespace tg {
@@ -50,13 +51,13 @@ Tensor addr(const Tensor& input, const Tensor& vec1, const Tensor& vec2, Scalar 
 Tensor addbmm(const Tensor& input, const Tensor& b1, const Tensor& b2, Scalar beta, Scalar alpha) {
   check_dims(b1, 3, "addbmm", "batch1");
   check_dims(b2, 3, "addbmm", "batch2");
-  return scaled_sum(input, sum(bmm(b1, b2), {0}, false), beta, alpha, "addbmm");
+  return scaled_sum(autocast_lower(input), sum(bmm(b1, b2), {0}, false), beta, alpha, "addbmm");
 }
 
 Tensor baddbmm(const Tensor& input, const Tensor& b1, const Tensor& b2, Scalar beta, Scalar alpha) {
   check_dims(b1, 3, "baddbmm", "batch1");
   check_dims(b2, 3, "baddbmm", "batch2");
-  return scaled_sum(input, bmm(b1, b2), beta, alpha, "baddbmm");
+  return scaled_sum(autocast_lower(input), bmm(b1, b2), beta, alpha, "baddbmm");
 }
 
 // kron: with both padded to the same rank, out[i*Bs + j] = a[i] * b[j] in every dim; interleave

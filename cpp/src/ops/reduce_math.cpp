@@ -3,7 +3,10 @@
 #include <cmath>
 #include <limits>
 
+#include "tg/default_dtype.h"
 #include "ops/math_util.h"
+#include "ops/widen.h"
+#include "tg/autocast.h"
 
 namespace tg {
 
@@ -135,8 +138,10 @@ Tensor prod_dim(const Tensor& x, int64_t d, bool keepdim, DType dt) {
 }  // namespace
 
 Tensor prod(const Tensor& x, std::optional<int64_t> dim, bool keepdim, std::optional<DType> dtype) {
+  if (autocast_wants_fp32(x)) return prod(autocast_fp32(x), dim, keepdim, dtype);  // autocast float32 list
   DType dt = dtype ? *dtype : is_floating(x->dtype) ? x->dtype : DType::Int64;
   TG_CHECK(dt != DType::Bool, RuntimeError, "prod: dtype bool is not supported");
+  if (needs_widening(dt)) return to_dtype(prod(widened_as(x, dt), dim, keepdim, compute_dtype(dt)), dt);
   if (!dim) return prod_dim(reshape(x, {-1}), 0, false, dt);
   int64_t d = wrap_dim(*dim, x->dim(), "prod");
   if (x->dim() == 0) return reshape(prod_dim(reshape(x, {1}), 0, false, dt), {});  // 0-d stays 0-d
@@ -149,6 +154,7 @@ Tensor var(const Tensor& x, const Shape& dims, double correction, bool keepdim) 
   TG_CHECK(is_floating(x->dtype), RuntimeError, "var: expected a floating point tensor as input, got ",
            dtype_name(x->dtype));
   check_dims(x, dims, "var");
+  if (needs_widening(x->dtype)) return to_dtype(var(widened(x), dims, correction, keepdim), x->dtype);
   Tensor d = sub(x, mean(x, dims, true));
   double n = static_cast<double>(reduced_count(x, dims));
   return div(sum(mul(d, d), dims, keepdim), Scalar(std::max(0.0, n - correction)));
@@ -158,6 +164,7 @@ Tensor std_(const Tensor& x, const Shape& dims, double correction, bool keepdim)
   TG_CHECK(is_floating(x->dtype), RuntimeError, "std: expected a floating point tensor as input, got ",
            dtype_name(x->dtype));
   check_dims(x, dims, "std");
+  if (needs_widening(x->dtype)) return to_dtype(std_(widened(x), dims, correction, keepdim), x->dtype);
   return sqrt(var(x, dims, correction, keepdim));
 }
 
@@ -198,7 +205,7 @@ Tensor norm(const Tensor& x, double p, const Shape& dims, bool keepdim) {
 // (so a row of all -inf gives -inf, not NaN). Gradient: softmax = exp(x - out).
 Tensor logsumexp(const Tensor& x_in, const Shape& dims, bool keepdim) {
   check_dims(x_in, dims, "logsumexp");
-  Tensor x = is_floating(x_in->dtype) ? x_in : to_dtype(x_in, DType::Float32);
+  Tensor x = is_floating(x_in->dtype) ? x_in : to_dtype(x_in, default_float_dtype());
   Tensor out;
   Shape kept = kept_shape(x, dims);
   {
@@ -291,11 +298,13 @@ Tensor scan(const Tensor& x, int64_t d, bool reverse, bool product, DType dt) {
 
 Tensor cumsum(const Tensor& x, int64_t dim, std::optional<DType> dtype) {
   DType dt = dtype ? *dtype : is_floating(x->dtype) ? x->dtype : DType::Int64;
+  if (needs_widening(dt)) return to_dtype(cumsum(widened_as(x, dt), dim, compute_dtype(dt)), dt);
   return scan(x, wrap_dim(dim, x->dim(), "cumsum"), false, false, dt);
 }
 
 Tensor cumprod(const Tensor& x, int64_t dim, std::optional<DType> dtype) {
   DType dt = dtype ? *dtype : is_floating(x->dtype) ? x->dtype : DType::Int64;
+  if (needs_widening(dt)) return to_dtype(cumprod(widened_as(x, dt), dim, compute_dtype(dt)), dt);
   return scan(x, wrap_dim(dim, x->dim(), "cumprod"), false, true, dt);
 }
 
@@ -307,11 +316,13 @@ Tensor count_nonzero(const Tensor& x, const Shape& dims) {
 Tensor all(const Tensor& x, const Shape& dims, bool keepdim) {
   check_dims(x, dims, "all");
   Tensor c = sum(to_dtype(detach(x), DType::Bool), dims, keepdim);
-  return compare(BinaryOp::Eq, c, Scalar(reduced_count(x, dims)));
+  Tensor r = compare(BinaryOp::Eq, c, Scalar(reduced_count(x, dims)));
+  return x->dtype == DType::UInt8 ? to_dtype(r, DType::UInt8) : r;  // torch keeps uint8 for uint8
 }
 Tensor any(const Tensor& x, const Shape& dims, bool keepdim) {
   check_dims(x, dims, "any");
-  return compare(BinaryOp::Gt, sum(to_dtype(detach(x), DType::Bool), dims, keepdim), Scalar(int64_t(0)));
+  Tensor r = compare(BinaryOp::Gt, sum(to_dtype(detach(x), DType::Bool), dims, keepdim), Scalar(int64_t(0)));
+  return x->dtype == DType::UInt8 ? to_dtype(r, DType::UInt8) : r;
 }
 
 }  // namespace tg

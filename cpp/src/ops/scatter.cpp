@@ -69,14 +69,14 @@ Tensor scatter_impl(const char* op, const Tensor& self, int64_t dim, const Tenso
   Shape src_st = s->dim() == 0 ? Shape(index->dim(), 0) : s->strides;
   Shape self_st = out->strides;
   int64_t size = self->dim() ? self->shape[dim] : 1;
-  dispatch_dtype(self->dtype, [&](auto zero) {
+  dispatch_all(self->dtype, [&](auto zero) {
     using T = decltype(zero);
     T* o = out->data<T>();
     const T* v = s->data<T>();
     walk_indexed(index->shape, index, self_st, src_st, dim, size, op, [&](int64_t, int64_t so, int64_t co) {
       if (!accumulate) o[so] = v[co];
       else if constexpr (std::is_same_v<T, bool>) o[so] = o[so] || v[co];
-      else o[so] += v[co];
+      else o[so] = static_cast<T>(widen(o[so]) + widen(v[co]));  // float16 rounds per add, as torch
     });
   });
   return out;
@@ -101,7 +101,7 @@ Tensor gather(const Tensor& self, int64_t dim, const Tensor& index) {
   Tensor out = empty(index->shape, self->dtype);
   int64_t size = self->dim() ? self->shape[d] : 1;
   Shape self_st = self->dim() ? self->strides : Shape(index->dim(), 0);
-  dispatch_dtype(self->dtype, [&](auto zero) {
+  dispatch_all(self->dtype, [&](auto zero) {
     using T = decltype(zero);
     const T* s = self->data<T>();
     T* o = out->data<T>();

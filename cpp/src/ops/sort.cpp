@@ -19,8 +19,8 @@ using namespace math;
 
 namespace {
 
-// A strict total order on row positions: by value (NaN largest, as torch), then by position,
-// which makes every sort stable and partial sorts agree with full ones.
+// A strict total order on row positions: by value (NaN largest, as torch), then by position
+// (what std::stable_sort gives; also the median's order).
 template <typename T>
 struct Before {
   const T* row;
@@ -34,38 +34,100 @@ struct Before {
   }
 };
 
-enum class Pick { FirstK, Median };
+// torch's comparison on values alone (NaN largest). Equal values are then ordered by the
+// algorithm, so each op runs the algorithm torch's CPU kernel runs, and ties come out as torch's.
+template <typename T>
+struct ByValue {
+  const T* row;
+  bool desc;
+  bool operator()(int64_t a, int64_t b) const {
+    T x = row[a], y = row[b];
+    bool xn = x != x, yn = y != y;
+    return desc ? (xn && !yn) || x > y : (!xn && yn) || x < y;
+  }
+};
 
-// Row layout [R, n] -> indices [R, k] (FirstK: the first k in order) or [R, 1] (Median: the
-// lower median, or the first NaN when the row has one).
+// Sedgewick's quickselect with a median-of-three pivot (the one torch's kthvalue runs): moves
+// the k-th smallest (0-based) position to ord[k].
+template <typename T>
+void quick_select(std::vector<int64_t>& ord, int64_t k, const ByValue<T>& gt) {
+  auto greater = [&](int64_t i, int64_t j) { return gt(ord[i], ord[j]); };
+  int64_t L = 0, R = static_cast<int64_t>(ord.size()) - 1;
+  while (R > L) {
+    if (R == L + 1) {
+      if (greater(L, R)) std::swap(ord[L], ord[R]);
+      return;
+    }
+    std::swap(ord[(L + R) >> 1], ord[L + 1]);
+    if (greater(L + 1, R)) std::swap(ord[L + 1], ord[R]);
+    if (greater(L, R)) std::swap(ord[L], ord[R]);
+    if (greater(L + 1, L)) std::swap(ord[L + 1], ord[L]);
+    int64_t i = L + 1, j = R, pivot = ord[L];  // ord[L] stays put until the partition ends
+    while (true) {
+      do ++i; while (gt(pivot, ord[i]));
+      do --j; while (gt(ord[j], pivot));
+      if (j < i) break;
+      std::swap(ord[i], ord[j]);
+    }
+    std::swap(ord[L], ord[j]);
+    if (j <= k) L = i;
+    if (j >= k) R = j - 1;
+  }
+}
+
+// Sort: std::sort; StableSort: equal values by position; TopK: partial_sort for small k,
+// else nth_element (+ sort of the first k - 1 when sorted); Kth: quickselect; Median: the lower
+// median, or the first NaN when the row has one.
+enum class Pick { Sort, StableSort, TopK, TopKUnsorted, Kth, Median };
+
+// Row layout [R, n] -> indices [R, k] (the sorts and TopK: the first k in order) or [R, 1]
+// (Kth: the k-th smallest; Median).
 Tensor row_indices(const Tensor& x, int64_t d, int64_t k, bool desc, Pick pick) {
-  Tensor rows = rows_of(x, d, x->dtype);
+  DType cd = compute_dtype(x->dtype);  // widening keeps the order (and NaNs) exactly
+  Tensor rows = rows_of(x, d, cd);
   int64_t n = x->shape[d];
   int64_t R = n == 0 ? shape_numel(Shape(rows->shape.begin(), rows->shape.end() - 1)) : rows->numel() / n;
-  int64_t width = pick == Pick::Median ? 1 : k;
+  int64_t width = pick == Pick::Median || pick == Pick::Kth ? 1 : k;
   Shape out_shape(rows->shape.begin(), rows->shape.end() - 1);
   out_shape.push_back(width);
   Tensor idx = empty(out_shape, DType::Int64);
   int64_t* ip = idx->data<int64_t>();
-  dispatch_dtype(x->dtype, [&](auto z) {
+  dispatch_dtype(cd, [&](auto z) {
     using T = decltype(z);
     const T* xp = rows->data<T>();
     parallel_for(R, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(n, 1)), [&](int64_t b, int64_t e) {
       std::vector<int64_t> order(n);
       for (int64_t r = b; r < e; ++r) {
         std::iota(order.begin(), order.end(), 0);
-        Before<T> cmp{xp + r * n, desc};
-        if (pick == Pick::FirstK) {
-          if (k < n) std::partial_sort(order.begin(), order.begin() + k, order.end(), cmp);
-          else std::sort(order.begin(), order.end(), cmp);
-          std::copy(order.begin(), order.begin() + k, ip + r * k);
-        } else {
-          int64_t nans = 0;
-          for (int64_t i = 0; i < n; ++i) nans += xp[r * n + i] != xp[r * n + i];
-          int64_t pos = nans ? n - nans : (n - 1) / 2;
-          std::nth_element(order.begin(), order.begin() + pos, order.end(), cmp);
-          ip[r] = order[pos];
+        ByValue<T> by{xp + r * n, desc};
+        auto first = order.begin();
+        switch (pick) {
+          case Pick::Sort: std::sort(first, order.end(), by); break;
+          case Pick::StableSort: std::sort(first, order.end(), Before<T>{xp + r * n, desc}); break;
+          case Pick::TopK:
+          case Pick::TopKUnsorted:
+            if (k == 0) break;
+            if (k * 64 <= n) {
+              std::partial_sort(first, first + k, order.end(), by);
+            } else {
+              std::nth_element(first, first + k - 1, order.end(), by);
+              if (pick == Pick::TopK) std::sort(first, first + k - 1, by);
+            }
+            break;
+          case Pick::Kth:
+            quick_select(order, k - 1, ByValue<T>{xp + r * n, true});
+            ip[r] = order[k - 1];
+            continue;
+          case Pick::Median: {
+            int64_t nans = 0;
+            for (int64_t i = 0; i < n; ++i) nans += xp[r * n + i] != xp[r * n + i];
+            int64_t pos = nans ? n - nans : (n - 1) / 2;
+            std::nth_element(first, first + pos, order.end(), Before<T>{xp + r * n, false});
+            ip[r] = order[pos];
+            continue;
+          }
         }
+        std::copy(first, first + k, ip + r * k);
       }
     });
   });
@@ -80,7 +142,7 @@ Tensor take_along(const Tensor& x, const Tensor& idx, int64_t d) {
   int64_t n = x->shape[d], k = idx->shape[d];
   Tensor out = empty(ir->shape, x->dtype);
   int64_t R = k == 0 ? 0 : ir->numel() / k;
-  dispatch_dtype(x->dtype, [&](auto z) {
+  dispatch_all(x->dtype, [&](auto z) {
     using T = decltype(z);
     const T* xp = xr->data<T>();
     const int64_t* ip = ir->data<int64_t>();
@@ -103,13 +165,16 @@ Tensor scatter_add_along(const Tensor& g, const Tensor& idx, int64_t d, const Sh
   rshape.back() = n;
   Tensor out = zeros(rshape, g->dtype);
   int64_t R = k == 0 ? 0 : ir->numel() / k;
-  dispatch_dtype(g->dtype, [&](auto z) {
+  dispatch_all(g->dtype, [&](auto z) {
     using T = decltype(z);
     const T* gp = gr->data<T>();
     const int64_t* ip = ir->data<int64_t>();
     T* op = out->data<T>();
     for (int64_t r = 0; r < R; ++r)
-      for (int64_t j = 0; j < k; ++j) op[r * n + ip[r * k + j]] += gp[r * k + j];
+      for (int64_t j = 0; j < k; ++j) {
+        T& o = op[r * n + ip[r * k + j]];
+        o = static_cast<T>(widen(o) + widen(gp[r * k + j]));
+      }
   });
   Tensor result = from_rows(out, static_cast<int64_t>(shape.size()), d);
   record("ScatterAddBackward0", {g}, {result}, [&] {
@@ -128,10 +193,10 @@ std::pair<Tensor, Tensor> on_1d(const Tensor& x, F f) {
 
 }  // namespace
 
-std::pair<Tensor, Tensor> sort(const Tensor& x, int64_t dim, bool descending, bool /*stable*/) {
+std::pair<Tensor, Tensor> sort(const Tensor& x, int64_t dim, bool descending, bool stable) {
   int64_t d = wrap_dim(dim, x->dim(), "sort");
   return on_1d(x, [&](const Tensor& t) -> std::pair<Tensor, Tensor> {
-    Tensor idx = row_indices(t, d, t->shape[d], descending, Pick::FirstK);
+    Tensor idx = row_indices(t, d, t->shape[d], descending, stable ? Pick::StableSort : Pick::Sort);
     return {take_along(t, idx, d), idx};
   });
 }
@@ -140,14 +205,14 @@ Tensor argsort(const Tensor& x, int64_t dim, bool descending, bool stable) {
   return sort(detach(x), dim, descending, stable).second;
 }
 
-std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest, bool /*sorted*/) {
+std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim, bool largest, bool sorted) {
   int64_t d = wrap_dim(dim, x->dim(), "topk");
   int64_t n = x->dim() == 0 ? 1 : x->shape[d];
   TG_CHECK(k >= 0 && k <= n, RuntimeError, "topk: selected index k out of range (k = ", k, ", dim ", d,
            " of input shape ", shape_str(x->shape), " has size ", n, ")");
   if (x->dim() == 0) k = 1;  // torch returns the element itself for k = 0 too
   return on_1d(x, [&](const Tensor& t) -> std::pair<Tensor, Tensor> {
-    Tensor idx = row_indices(t, d, k, largest, Pick::FirstK);
+    Tensor idx = row_indices(t, d, k, largest, sorted ? Pick::TopK : Pick::TopKUnsorted);
     return {take_along(t, idx, d), idx};
   });
 }
@@ -158,7 +223,7 @@ std::pair<Tensor, Tensor> kthvalue(const Tensor& x, int64_t k, int64_t dim, bool
   TG_CHECK(k >= 1 && k <= n, RuntimeError, "kthvalue(): selected number k out of range for dimension ", d,
            " (k = ", k, ", input shape ", shape_str(x->shape), ")");
   return on_1d(x, [&](const Tensor& t) -> std::pair<Tensor, Tensor> {
-    Tensor idx = slice(row_indices(t, d, k, false, Pick::FirstK), d, k - 1, k, 1);
+    Tensor idx = row_indices(t, d, k, false, Pick::Kth);
     Tensor v = take_along(t, idx, d);
     if (!keepdim) return {squeeze(v, d), squeeze(idx, d)};
     return {v, idx};

@@ -1,6 +1,7 @@
 // Elementwise unary ops: forward kernels and their derivatives, side by side.
 #include <cmath>
 
+#include "tg/default_dtype.h"
 #include "kernels/cpu/loops.h"
 #include "kernels/cpu/vmath.h"
 #include "tg/ops.h"
@@ -110,7 +111,7 @@ const char* unary_name(UnaryOp op) {
 
 Tensor unary(UnaryOp op, const Tensor& x) {
   DType dt = x->dtype;
-  if (float_only(op) && !is_floating(dt)) dt = DType::Float32;
+  if (float_only(op) && !is_floating(dt)) dt = default_float_dtype();
   TG_CHECK(!(op == UnaryOp::Neg && dt == DType::Bool), RuntimeError,
            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
            "invert a mask, use the `~` or `logical_not()` operator instead.");

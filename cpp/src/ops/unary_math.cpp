@@ -169,10 +169,10 @@ namespace {
 template <typename P>
 Tensor float_test(const Tensor& x, bool int_answer, P pred) {
   Tensor out = empty(x->shape, DType::Bool);
-  dispatch_dtype(x->dtype, [&](auto z) {
+  dispatch_all(x->dtype, [&](auto z) {
     using T = decltype(z);
-    if constexpr (std::is_floating_point_v<T>)
-      kernels::unary_loop<bool, T>(out, x, [&](T v) { return pred(v); });
+    if constexpr (std::is_floating_point_v<T> || is_half_like<T>)
+      kernels::unary_loop<bool, T>(out, x, [&](T v) { return pred(widen(v)); });
     else
       kernels::unary_loop<bool, T>(out, x, [&](T) { return int_answer; });
   });
@@ -200,7 +200,7 @@ Tensor logical_not(const Tensor& a) {
   return out;
 }
 
-// ---- bitwise ops (&, |, ^, ~): bool and int64 only ----
+// ---- bitwise ops (&, |, ^, ~): bool and integers (computed in int64, stored in the result dtype) ----
 namespace {
 enum class Bit { And, Or, Xor };
 Tensor bitwise(Bit op, const Tensor& a, const Tensor& b, const char* name) {
@@ -211,10 +211,11 @@ Tensor bitwise(Bit op, const Tensor& a, const Tensor& b, const char* name) {
     return math::map2_as<bool>(a, b, dt, name, [op](bool p, bool q) {
       return op == Bit::And ? (p && q) : op == Bit::Or ? (p || q) : (p != q);
     });
-  return math::map2_as<int64_t>(a, b, dt, name, [op](auto p, auto q) {
+  Tensor r = math::map2_as<int64_t>(a, b, dt, name, [op](auto p, auto q) {
     int64_t x = static_cast<int64_t>(p), y = static_cast<int64_t>(q);
     return op == Bit::And ? (x & y) : op == Bit::Or ? (x | y) : (x ^ y);
   });
+  return cast_for_kernel(r, dt);
 }
 }  // namespace
 Tensor bitwise_and(const Tensor& a, const Tensor& b) { return bitwise(Bit::And, a, b, "bitwise_and"); }
@@ -224,7 +225,7 @@ Tensor bitwise_not(const Tensor& a) {
   TG_CHECK(!is_floating(a->dtype), RuntimeError, "bitwise_not: not implemented for '", dtype_name(a->dtype),
            "'; bitwise ops need bool or integer tensors");
   if (a->dtype == DType::Bool) return logical_not(a);
-  return map1(a, DType::Int64, "bitwise_not", [](auto v) { return ~static_cast<int64_t>(v); });
+  return map1(a, a->dtype, "bitwise_not", [](auto v) { return ~static_cast<int64_t>(v); });
 }
 
 }  // namespace tg

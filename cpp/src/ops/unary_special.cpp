@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "tg/default_dtype.h"
 #include "ops/math_util.h"
 #include "ops/special_math.h"
 #include "tg/ops_math_extra.h"
@@ -87,7 +88,7 @@ Tensor mvlgamma(const Tensor& x, int64_t p) {
   TG_CHECK(!any(low, {}, false)->data<bool>()[0], RuntimeError, "mvlgamma: All elements must be greater than (p-1)/2, got p=", p);
   // sum over i < p of lgamma(x - i/2), as one tensor of p terms per element (a p too large to
   // allocate raises, as torch's arange of p terms does)
-  DType ft = is_floating(x->dtype) ? x->dtype : DType::Float32;
+  DType ft = is_floating(x->dtype) ? x->dtype : default_float_dtype();
   Tensor halves = div(arange(Scalar(int64_t(0)), Scalar(p), Scalar(int64_t(1)), ft), Scalar(2.0));
   Tensor acc = sum(lgamma(sub(unsqueeze(x, -1), halves)), {-1}, false);
   return add(acc, Scalar(static_cast<double>(p) * static_cast<double>(p - 1) / 4 * std::log(kPi)));

@@ -20,8 +20,8 @@ _PRECOMPUTE_LIMIT = 256 << 20
 class FashionMNIST(Dataset):
     """Zalando's Fashion-MNIST (torchvision.datasets.FashionMNIST's interface).
 
-    `data` is the raw images as a numpy uint8 array N x 28 x 28 (tg has no uint8 dtype);
-    `targets` an int64 tensor. `ds[i]` is `(image, label)`: the image transformed by `transform`
+    `data` is the raw images as a uint8 tensor N x 28 x 28 and `targets` an int64 tensor, as
+    torchvision's. `ds[i]` is `(image, label)`: the image transformed by `transform`
     (a numpy uint8 28 x 28 array when there is none), the label an int (or target_transform's
     result). Files are looked up in root/FashionMNIST/raw, root/FashionMNIST, root, then in
     $TG_DATA (and its FashionMNIST/raw and fashion-mnist subfolders), gzip or uncompressed.
@@ -58,7 +58,8 @@ class FashionMNIST(Dataset):
             folder = self.raw_folder
         self.folder = folder
         images, labels = self._load(folder)
-        self.data = images
+        self._images = images  # numpy, what the transforms take; `data` shares its memory
+        self.data = tg.from_numpy(images)
         self._labels = labels.astype(np.int64)
         self.targets = tg.from_numpy(self._labels)
         self._transformed = None
@@ -131,14 +132,14 @@ class FashionMNIST(Dataset):
         return {c: i for i, c in enumerate(self.classes)}
 
     def __len__(self):
-        return len(self.data)
+        return len(self._images)
 
     def __getitem__(self, index):
         index = int(index)
         if self._transformed is not None:
             img = self._transformed[index]
         else:
-            img = self.data[index]
+            img = self._images[index]
             if self.transform is not None:
                 img = self.transform(img)
         target = int(self._labels[index])
@@ -154,12 +155,11 @@ class FashionMNIST(Dataset):
         if self._transformed is not None:
             images = gather_rows(self._transformed, index)
         elif self.transform is None or T.is_batchable(self.transform):
-            images = T.apply_batched(self.transform, self.data[index])
+            images = T.apply_batched(self.transform, self._images[index])
         else:
             return None
         if not isinstance(images, tg.Tensor):
-            # raw numpy images collate to a tensor; tg has no uint8, so int64 like default_collate
-            images = tg.from_numpy(images.astype(np.int64))
+            images = tg.from_numpy(np.ascontiguousarray(images))  # uint8, as default_collate gives
         return [images, gather_rows(self.targets, index)]
 
     def __repr__(self):

@@ -4,6 +4,7 @@ import warnings
 import tinygrad_ext as tg
 from .._C import Tensor
 from .._C import _nn as _k
+from .._C import _autocast_fp32  # losses on torch's autocast float32 list
 
 _REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
 
@@ -124,9 +125,10 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _softmax_dim(input.dim(), "softmin")
+    input = -input  # negated in its own dtype first (uint8 wraps), then converted, as torch
     if dtype is not None:
         input = input.to(dtype)
-    return _k.softmax(-input, dim)
+    return _k.softmax(input, dim)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
@@ -214,6 +216,7 @@ def _check_same_size(input, target, op):
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_same_size(input, target, "mse_loss")
+    input, target = _autocast_fp32(input), _autocast_fp32(target)
     diff = input - target
     return _reduce(diff * diff, reduction, "mse_loss")
 
@@ -221,6 +224,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_same_size(input, target, "l1_loss")
+    input, target = _autocast_fp32(input), _autocast_fp32(target)
     return _reduce((input - target).abs(), reduction, "l1_loss")
 
 
@@ -231,6 +235,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     _check_same_size(input, target, "smooth_l1_loss")
+    input, target = _autocast_fp32(input), _autocast_fp32(target)
     z = (input - target).abs()
     if beta == 0:
         return _reduce(z, reduction, "smooth_l1_loss")
@@ -243,6 +248,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     _check_same_size(input, target, "huber_loss")
+    input, target = _autocast_fp32(input), _autocast_fp32(target)
     z = (input - target).abs()
     c = tg.minimum(z, tg.tensor(delta, dtype=z.dtype))
     loss = c * c * 0.5 + (z - c) * delta
@@ -254,6 +260,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """target * (log target - input), with 0 where target == 0 (or exp(t) * (t - input) for log targets)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    input, target = _autocast_fp32(input), _autocast_fp32(target)
     if log_target:
         loss = target.exp() * (target - input)
     else:

@@ -13,15 +13,12 @@ _ERR = ("default_collate: batch must contain tensors, numpy arrays, numbers, dic
 
 
 def _numpy_to_tensor(a):
-    """numpy -> tg tensor; tg has only bool, int64, float32 and float64, so other integer types
-    become int64 and float16 becomes float32."""
+    """numpy -> tg tensor of the same dtype (uint16/32/64, which tg lacks, become int64)."""
     a = np.asarray(a)
     if a.dtype.kind in "OSUV":
         raise TypeError(_ERR.format(a.dtype))
-    if a.dtype.kind in "iu" and a.dtype != np.int64:
+    if a.dtype.type in (np.uint16, np.uint32, np.uint64):
         a = a.astype(np.int64)
-    elif a.dtype == np.float16:
-        a = a.astype(np.float32)
     return tg.from_numpy(np.ascontiguousarray(a))
 
 
