@@ -104,8 +104,6 @@ EXCLUSIONS = {
     'cumprod:int32': (DTYPE, 'int32: NotImplementedError: "kernel" not implemented for \'Int\''),
     'cumprod:int8': (DTYPE, 'int8: NotImplementedError: "kernel" not implemented for \'Char\''),
     'cumprod:uint8': (DTYPE, 'uint8: NotImplementedError: "kernel" not implemented for \'Byte\''),
-    'cummax': (TODO, 'tg.cummax missing'),
-    'cummin': (TODO, 'tg.cummin missing'),
     'expand_copy': (TODO, 'tg.expand_copy missing'),
     'diag_embed': (TODO, 'tg.diag_embed missing'),
     'diagonal': (TODO, 'tg.diagonal missing'),
