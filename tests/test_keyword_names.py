@@ -49,6 +49,18 @@ GAPS = {
         "Tensor.dot dot",
     ("inputs", "torch's testing override names this parameter `inputs`; torch.adaptive_max_pool1d itself takes `input`"):
         "adaptive_max_pool1d",
+    ("self", "torch's testing override names this parameter `self`; torch's function itself takes `input`"):
+        "as_strided_copy as_strided_scatter unfold_copy",
+    ("e", "torch's testing override names this parameter `e`; torch.isin itself takes `elements`"): "isin",
+    ("te", "torch's testing override names this parameter `te`; torch.isin itself takes `test_elements`"): "isin",
+    ("descending", "torch's testing override has `descending`; torch.msort itself rejects it"): "Tensor.msort msort",
+    ("indices", "torch's testing override names this parameter `indices`; Tensor.put_ itself takes `index`"):
+        "Tensor.put_",
+    ("tensor", "torch's testing override names this parameter `tensor`; Tensor.put_ itself takes `source`"):
+        "Tensor.put_",
+    ("include_input", "torch's testing override has `include_input`; index_reduce itself takes `include_self`"):
+        "Tensor.index_reduce Tensor.index_reduce_ index_reduce",
+    ("out", "out= is not implemented yet (msort)"): "msort",
     ("out", "out= (writing into a given tensor) is not implemented yet"):
         "abs acos acosh add addbmm addcdiv addcmul addmm addmv addr aminmax any arccos arccosh arcsin arcsinh arctan arctan2 arctanh asin asinh atan atan2 atanh baddbmm bitwise_and bitwise_left_shift bitwise_not bitwise_or bitwise_right_shift bitwise_xor bmm bucketize cat ceil chain_matmul clamp clamp_max clamp_min clip concat concatenate copysign cos cosh cross cummax cummin cumprod cumsum deg2rad diag diff digamma div divide dot eq erf erfc erfinv exp exp2 expm1 fix float_power floor fmax fmin fmod frac full_like gather gcd ge ger gt heaviside histc hypot i0 index_select inner isneginf isposinf kthvalue lcm ldexp le lerp lgamma log log10 log1p log2 logaddexp logaddexp2 logcumsumexp logical_and logical_not logical_or logical_xor logsumexp lt masked_select matmul max maximum min minimum mul multiply mv nan_to_num nanmean ne neg negative nextafter norm outer polygamma positive pow rad2deg reciprocal remainder renorm resolve_conj resolve_neg round rsqrt searchsorted sgn sigmoid sign signbit sin sinc sinh sort sqrt square squeeze stack sub subtract take_along_dim tan tanh tensordot topk tril triu trunc unsqueeze xlogy",
     ("out_dtype", "mm/bmm(out_dtype=) needs the low-precision dtypes (the dtype seam)"):

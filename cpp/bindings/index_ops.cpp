@@ -1,6 +1,7 @@
 // tg.* functions and Tensor methods for indexing (gather/scatter/index_select/masked_*/nonzero)
 // and joining/shape ops (cat/stack/split/chunk/unbind/repeat/flip/roll/movedim/tril/triu/diag).
 #include "common.h"
+#include "tg/ops_index.h"
 
 namespace tg::bind {
 
@@ -52,9 +53,12 @@ Tensor index_arg(const py::handle& o, const char* op) {
 
 // scatter(input, dim, index, src) or scatter(input, dim, index, value=...).
 Tensor scatter_any(T self, int64_t dim, T index, const py::handle& src, const py::handle& value, const py::handle& reduce) {
-  TG_CHECK(reduce.is_none(), RuntimeError, "scatter(): the reduce argument is not supported; use scatter_add");
   const py::handle& v = src.is_none() ? value : src;
   TG_CHECK(!v.is_none(), TypeError, "scatter(): expected a 'src' tensor or a 'value' number");
+  if (!reduce.is_none()) {  // the older reduce="add" / "multiply" form
+    Tensor s = py::isinstance<TensorImpl>(v) ? v.cast<Tensor>() : scalar_tensor(scalar_arg(v, "scatter"), self->dtype);
+    return scatter_legacy_reduce(self, dim, index, s, reduce.cast<std::string>());
+  }
   if (py::isinstance<TensorImpl>(v)) return scatter(self, dim, index, v.cast<Tensor>());
   auto s = as_scalar(v);
   TG_CHECK(s, TypeError, "scatter(): argument 'src' must be Tensor or Number, not ",

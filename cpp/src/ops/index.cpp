@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "ops/gather_rows.h"
+#include "ops/scatter_walk.h"
 #include "tg/ops.h"
 #include "tg/parallel.h"
 
@@ -10,10 +11,11 @@ namespace tg {
 
 namespace {
 
-// Copies one element of `size` bytes (1, 4 or 8) from src to dst.
+// Copies one element of `size` bytes (1, 2, 4 or 8) from src to dst.
 inline void copy_elem(char* dst, const char* src, size_t size) {
   switch (size) {
     case 1: *dst = *src; break;
+    case 2: std::memcpy(dst, src, 2); break;
     case 4: std::memcpy(dst, src, 4); break;
     default: std::memcpy(dst, src, 8); break;
   }
@@ -221,7 +223,7 @@ void index_put_raw(const Tensor& self, const TensorIndices& indices, const Tenso
   split_strides(p, v->strides, bst, rst);
   int64_t nb = static_cast<int64_t>(p.offsets.size());
   if (nb == 0 || shape_numel(p.rshape) == 0) return;
-  dispatch_all(self->dtype, [&](auto zero) {
+  dispatch_all(self->dtype, [&](auto zero) {  // data movement: every dtype
     using T = decltype(zero);
     T* dst = self->data<T>();
     const T* src = v->data<T>();
@@ -230,10 +232,7 @@ void index_put_raw(const Tensor& self, const TensorIndices& indices, const Tenso
       T* o = dst + p.offsets[b];
       const T* s = src + b_offset(b, p.bshape, bst);
       if (accumulate) {
-        walk2(p.rshape, p.rstrides, rst, [&](int64_t oi, int64_t si) {
-          if constexpr (std::is_same_v<T, bool>) o[oi] = o[oi] || s[si];
-          else o[oi] = static_cast<T>(widen(o[oi]) + widen(s[si]));  // float16 rounds per add, as torch
-        });
+        walk2(p.rshape, p.rstrides, rst, [&](int64_t oi, int64_t si) { o[oi] = scatter_detail::add_values(o[oi], s[si]); });
       } else {
         walk2(p.rshape, p.rstrides, rst, [&](int64_t oi, int64_t si) { o[oi] = s[si]; });
       }
@@ -258,12 +257,13 @@ Tensor index_put(const Tensor& self, const TensorIndices& indices, const Tensor&
   return out;
 }
 
-Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index_) {
-  check_same_device("index_select", self, index_);
-  TG_CHECK(index_->dim() <= 1, IndexError, "index_select(): Index is supposed to be a vector, got shape ",
-           shape_str(index_->shape));
-  TG_CHECK(index_->dtype == DType::Int64, RuntimeError, "index_select(): Expected dtype int64 for index, got ",
-           dtype_name(index_->dtype));
+Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index_arg) {
+  check_same_device("index_select", self, index_arg);
+  TG_CHECK(index_arg->dim() <= 1, IndexError, "index_select(): Index is supposed to be a vector, got shape ",
+           shape_str(index_arg->shape));
+  TG_CHECK(index_arg->dtype == DType::Int64 || index_arg->dtype == DType::Int32, RuntimeError,
+           "index_select(): Expected dtype int32 or int64 for index");
+  Tensor index_ = cast_for_kernel(index_arg, DType::Int64);
   if (self->dim() == 0) {
     TG_CHECK(index_->numel() == 1, IndexError, "index_select(): index of ", index_->numel(),
              " elements for a 0-d tensor");
