@@ -17,6 +17,7 @@
 #include "tg/conv.h"
 #include "tg/gemm.h"
 #include "tg/parallel.h"
+#include "reduced_float.h"
 
 namespace tg::nn {
 namespace {
@@ -440,6 +441,9 @@ Tensor convolution(const Tensor& x, const Tensor& w, const std::optional<Tensor>
                    const Shape& padding, const Shape& dilation, int64_t groups, const char* op) {
   auto g = std::make_shared<ConvGeom>();
   check_common(x, w, bias, stride, padding, dilation, groups, op, *g);
+  if (is_reduced_float(x->dtype))
+    return to_dtype(convolution(widen_reduced(x), widen_reduced(w), widen_reduced(bias), stride, padding, dilation,
+                                groups, op), x->dtype);
   const int64_t cout = w->shape[0];
   TG_CHECK(cout % groups == 0, RuntimeError, "Given groups=", groups, ", expected weight to be divisible by ",
            groups, " at dimension 0, but got weight of size ", shape_str(w->shape), " instead");
@@ -469,6 +473,9 @@ Tensor conv_transpose(const Tensor& x, const Tensor& w, const std::optional<Tens
                       const char* op) {
   auto g = std::make_shared<ConvGeom>();
   check_common(x, w, bias, stride, padding, dilation, groups, op, *g);
+  if (is_reduced_float(x->dtype))
+    return to_dtype(conv_transpose(widen_reduced(x), widen_reduced(w), widen_reduced(bias), stride, padding,
+                                   output_padding, dilation, groups, op), x->dtype);
   Dims op_pad = per_dim(output_padding, g->nsp, 0, "output_padding", op);
   const int64_t cin = w->shape[0];
   TG_CHECK(cin % groups == 0, RuntimeError, "Given groups=", groups, ", expected weight to be divisible by ",
