@@ -104,7 +104,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                              "tensor as input")
     if mode in _MODE_DIMS and _MODE_DIMS[mode] != input.dim() - 2:
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {_MODE_DIMS[mode] + 2}D input")
-    if not input.is_floating_point() and not (mode in ("nearest", "nearest-exact") and input.dtype != tg.bool):
+    if not input.is_floating_point() and not (mode in ("nearest", "nearest-exact") and input.dtype == tg.uint8):
         raise NotImplementedError(f"interpolate: not implemented for '{_dtype_name(input)}' input")
     kernel_mode = "linear" if mode in ("bilinear", "trilinear") else "cubic" if mode == "bicubic" else mode
     if antialias:
@@ -196,6 +196,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     if input.dim() < 3:
         raise IndexError(f"Dimension out of range (expected to be in range of [-{input.dim()}, {input.dim() - 1}], "
                          f"but got {input.dim()})")
+    if not input.is_floating_point() and input.dtype != tg.bool:  # torch's im2col: floating types and bool
+        raise NotImplementedError(f'"im2col" not implemented for \'{_dtype_name(input)}\'')
     return _k.unfold(input, _pair(kernel_size, "kernel_size"), _pair(dilation, "dilation"),
                      _pair(padding, "padding"), _pair(stride, "stride"))
 
