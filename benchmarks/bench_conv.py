@@ -88,6 +88,36 @@ def bench_conv(pair, row, repeat, quick):
     row(f"LeNet SGD epoch ({batches} batches of 256)", "us", 1, t1, t2)
 
 
+_MEMORY_CASE = [(32, 64, 56, 56), (64, 64, 3, 3), (64,)]
+
+
+def _rss_kib():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def _memory_child(name):
+    """Peak RSS growth (KiB) of one 3x3 64->64 conv forward+backward, in this fresh process."""
+    import resource
+    lib = tg if name == "tg" else torch
+    step = _fwd_bwd(lib, _conv(1), _MEMORY_CASE, [True, True, True], True)
+    before = _rss_kib()
+    step()
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+
+
+def conv_memory_ratio():
+    """(tg KiB, torch KiB): peak extra RSS of the 3x3 conv forward+backward, each in its own process
+    (the inputs are allocated before the baseline, so only the op's own buffers count)."""
+    import subprocess
+    out = {}
+    for name in ("tg", "torch"):
+        res = subprocess.run([sys.executable, os.path.abspath(__file__), "--memory-child", name],
+                             capture_output=True, text=True, check=True)
+        out[name] = int(res.stdout.split()[-1])
+    return out["tg"], out["torch"]
+
+
 def main():
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import run  # noqa: E402  (the shared timing and printing helpers)
@@ -95,11 +125,17 @@ def main():
     p = argparse.ArgumentParser(description="convolutional-network benchmarks, tg vs torch")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--memory-child", choices=("tg", "torch"), help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.memory_child:
+        return _memory_child(args.memory_child)
     if args.threads:
         run.set_threads(args.threads)
     print(f"threads: tg {tg.get_num_threads()}, torch {torch.get_num_threads()}")
     bench_conv(run.pair, run.row, 5 if args.quick else 15, args.quick)
+    tg_kib, torch_kib = conv_memory_ratio()
+    print(f"conv2d 3x3 64->64 56x56 b32 f+b peak extra RSS: tg {tg_kib / 1024:.1f} MiB, "
+          f"torch {torch_kib / 1024:.1f} MiB, ratio {tg_kib / max(torch_kib, 1):.2f}")
 
 
 if __name__ == "__main__":

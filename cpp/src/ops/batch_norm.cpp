@@ -10,6 +10,7 @@
 // the running statistics, written in differentiable ops.
 #include <cmath>
 
+#include "reduced_float.h"
 #include "tg/conv.h"
 #include "tg/parallel.h"
 
@@ -203,15 +204,22 @@ Tensor eval_affine(const Tensor& x, const Tensor& w, const Tensor& b, const Tens
 Tensor batch_norm(const Tensor& x, const std::optional<Tensor>& weight, const std::optional<Tensor>& bias,
                   const std::optional<Tensor>& running_mean, const std::optional<Tensor>& running_var,
                   bool training, double momentum, double eps) {
-  TG_CHECK(x->dim() >= 2, ValueError, "batch_norm: expected an input of at least 2 dims [N, C, *], got ",
-           shape_str(x->shape));
   TG_CHECK(is_floating(x->dtype), RuntimeError, "batch_norm: expected a floating-point input, got ",
            dtype_name(x->dtype));
-  const int64_t C = x->shape[1];
+  // Below 2 dims torch sees no channels: only an empty input (with empty statistics) passes.
+  const int64_t C = x->dim() >= 2 ? x->shape[1] : 0;
   check_channels(weight, C, "weight");
   check_channels(bias, C, "bias");
   check_channels(running_mean, C, "running_mean");
   check_channels(running_var, C, "running_var");
+  if (x->dim() < 2) {
+    TG_CHECK(x->numel() == 0, IndexError, "Dimension out of range (expected to be in range of [-1, 0], but got 1)");
+    return clone(x);
+  }
+  // float16 / bfloat16: computed in float32 (parameters and statistics are converted as they are read)
+  if (is_reduced_float(x->dtype))
+    return to_dtype(batch_norm(widen_reduced(x), weight, bias, running_mean, running_var, training, momentum, eps),
+                    x->dtype);
   const bool has_rm = running_mean && *running_mean, has_rv = running_var && *running_var;
   Tensor w = flat_param(weight, x->dtype), b = flat_param(bias, x->dtype);
   if (!training) {

@@ -19,6 +19,7 @@
 #include "tg/conv.h"
 #include "tg/gemm.h"
 #include "tg/parallel.h"
+#include "reduced_float.h"
 
 namespace tg::nn {
 namespace {

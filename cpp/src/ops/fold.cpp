@@ -2,6 +2,7 @@
 // and backward together: the two are each other's adjoint, so each records the other as its backward.
 #include <algorithm>
 
+#include "reduced_float.h"
 #include "tg/nn_layers.h"
 #include "tg/parallel.h"
 
@@ -120,7 +121,6 @@ Tensor fold_impl(const Tensor& cols, const PatchGeom& g, bool batched) {
 Tensor unfold_patches(const Tensor& x, const Shape& kernel, const Shape& dilation, const Shape& padding,
                       const Shape& stride) {
   check_pairs(kernel, dilation, padding, stride, "unfold");
-  TG_CHECK(is_floating(x->dtype), RuntimeError, "unfold: expected a floating-point input, got ", dtype_name(x->dtype));
   TG_CHECK(x->dim() == 3 || x->dim() == 4, RuntimeError,
            "unfold: Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions "
            "for input, but got: ", shape_str(x->shape));
@@ -131,6 +131,9 @@ Tensor unfold_patches(const Tensor& x, const Shape& kernel, const Shape& dilatio
              "size and other non-zero dimensions for input, but got: ", shape_str(x->shape));
   PatchGeom g = make_geom(batched ? x->shape[0] : 1, x->shape[off], x->shape[off + 1], x->shape[off + 2], kernel,
                           dilation, padding, stride, "unfold");
+  if (is_reduced_float(x->dtype)) return to_dtype(unfold_impl(widen_reduced(x), g, batched), x->dtype);
+  // other dtypes are copied (and zero-padded) exactly through float64
+  if (!is_floating(x->dtype)) return cast_for_kernel(unfold_impl(cast_for_kernel(x, DType::Float64), g, batched), x->dtype);
   return unfold_impl(x, g, batched);
 }
 
@@ -156,6 +159,7 @@ Tensor fold_patches(const Tensor& cols, const Shape& output_size, const Shape& k
            dilation[1], "), padding=(", padding[0], ", ", padding[1], "), stride=(", stride[0], ", ", stride[1],
            "), expected size of input's dimension ", off + 1, " to match the calculated number of sliding blocks ",
            g.oh, " * ", g.ow, " = ", g.L(), ", but got input.size(", off + 1, ")=", cols->shape[off + 1], ".");
+  if (is_reduced_float(cols->dtype)) return to_dtype(fold_impl(widen_reduced(cols), g, batched), cols->dtype);
   return fold_impl(cols, g, batched);
 }
 

@@ -1,9 +1,11 @@
-// grid_sample on 4-D inputs ([N, C, H, W] sampled at an [N, Ho, Wo, 2] grid of normalized (x, y)):
-// bilinear, nearest and bicubic interpolation with zeros, border or reflection padding, forward and
-// backward (gradients for the input and the grid) together.
+// grid_sample on 4-D inputs ([N, C, H, W] sampled at an [N, Ho, Wo, 2] grid of normalized (x, y)) and
+// 5-D inputs ([N, C, D, H, W] at an [N, Do, Ho, Wo, 3] grid of (x, y, z)): bilinear/trilinear, nearest
+// and (2-D) bicubic interpolation with zeros, border or reflection padding, forward and backward
+// (gradients for the input and the grid) together.
 #include <algorithm>
 #include <cmath>
 
+#include "reduced_float.h"
 #include "tg/nn_layers.h"
 #include "tg/parallel.h"
 
@@ -72,63 +74,97 @@ void cubic(double t, double* w, double* dw) {
   dw[3] = -far_d(2 - t);
 }
 
+// Spatial sizes are kept as (x, y, z) = (W, H, D); a 4-D input has D = Do = 1 and 2 grid components.
 struct GridGeom {
-  int64_t N, C, H, W, Ho, Wo;
+  int64_t N, C;
+  int64_t in[3], out[3];  // input and output sizes along x, y, z
+  int dims;               // 2 or 3 grid components
   Interp interp;
   Padding pad;
   bool align_corners;
+  int64_t plane() const { return in[0] * in[1] * in[2]; }
+  int64_t points() const { return out[0] * out[1] * out[2]; }
 };
 
-// Visits the taps that output pixel (n, p) reads: f(y, x, weight, d weight / d gx, d weight / d gy).
-// Taps outside the image (zeros padding) are skipped.
+// Visits the taps that one output point reads: f(offset in the input plane, weight, d weight / d grid[a]
+// for a = x, y, z). Taps outside the input (zeros padding) are skipped.
 template <typename F>
-void for_each_tap(const GridGeom& g, double gx, double gy, const F& f) {
-  Coord cx = unnormalize(gx, g.W, g.align_corners), cy = unnormalize(gy, g.H, g.align_corners);
-  auto inside = [&](int64_t y, int64_t x) { return y >= 0 && y < g.H && x >= 0 && x < g.W; };
-  if (g.interp == Interp::Bicubic) {
+void for_each_tap(const GridGeom& g, const double* gc, const F& f) {
+  const int64_t W = g.in[0], H = g.in[1];
+  auto inside = [&](const int64_t* pos) {
+    for (int a = 0; a < g.dims; ++a)
+      if (pos[a] < 0 || pos[a] >= g.in[a]) return false;
+    return true;
+  };
+  auto offset = [&](const int64_t* pos) { return ((g.dims == 3 ? pos[2] : 0) * H + pos[1]) * W + pos[0]; };
+  Coord c[3];
+  for (int a = 0; a < g.dims; ++a) c[a] = unnormalize(gc[a], g.in[a], g.align_corners);
+  if (g.interp == Interp::Bicubic) {  // 2-D only
     // taps at integer positions around the unpadded coordinate; each tap is then padded on its own
-    double fx = std::floor(cx.v), fy = std::floor(cy.v);
+    double fx = std::floor(c[0].v), fy = std::floor(c[1].v);
     double wx[4], dwx[4], wy[4], dwy[4];
-    cubic(cx.v - fx, wx, dwx);
-    cubic(cy.v - fy, wy, dwy);
+    cubic(c[0].v - fx, wx, dwx);
+    cubic(c[1].v - fy, wy, dwy);
     for (int i = 0; i < 4; ++i)
       for (int j = 0; j < 4; ++j) {
-        Coord tx = apply_padding({fx - 1 + j, 1}, g.W, g.pad, g.align_corners);
-        Coord ty = apply_padding({fy - 1 + i, 1}, g.H, g.pad, g.align_corners);
-        int64_t x = static_cast<int64_t>(tx.v), y = static_cast<int64_t>(ty.v);
-        if (!inside(y, x)) continue;
-        f(y, x, wx[j] * wy[i], dwx[j] * wy[i] * cx.dv, wx[j] * dwy[i] * cy.dv);
+        Coord tx = apply_padding({fx - 1 + j, 1}, W, g.pad, g.align_corners);
+        Coord ty = apply_padding({fy - 1 + i, 1}, H, g.pad, g.align_corners);
+        int64_t pos[3] = {static_cast<int64_t>(tx.v), static_cast<int64_t>(ty.v), 0};
+        if (!inside(pos)) continue;
+        double dw[3] = {dwx[j] * wy[i] * c[0].dv, wx[j] * dwy[i] * c[1].dv, 0};
+        f(offset(pos), wx[j] * wy[i], dw);
       }
     return;
   }
-  cx = apply_padding(cx, g.W, g.pad, g.align_corners);
-  cy = apply_padding(cy, g.H, g.pad, g.align_corners);
+  for (int a = 0; a < g.dims; ++a) c[a] = apply_padding(c[a], g.in[a], g.pad, g.align_corners);
   if (g.interp == Interp::Nearest) {
-    int64_t x = static_cast<int64_t>(std::nearbyint(cx.v)), y = static_cast<int64_t>(std::nearbyint(cy.v));
-    if (inside(y, x)) f(y, x, 1.0, 0.0, 0.0);
+    int64_t pos[3] = {0, 0, 0};
+    for (int a = 0; a < g.dims; ++a) pos[a] = static_cast<int64_t>(std::nearbyint(c[a].v));
+    const double dw[3] = {0, 0, 0};
+    if (inside(pos)) f(offset(pos), 1.0, dw);
     return;
   }
-  double fx = std::floor(cx.v), fy = std::floor(cy.v), tx = cx.v - fx, ty = cy.v - fy;
-  for (int i = 0; i < 2; ++i)
-    for (int j = 0; j < 2; ++j) {
-      int64_t x = static_cast<int64_t>(fx) + j, y = static_cast<int64_t>(fy) + i;
-      if (!inside(y, x)) continue;
-      double wx = j ? tx : 1 - tx, wy = i ? ty : 1 - ty;
-      f(y, x, wx * wy, (j ? 1.0 : -1.0) * wy * cx.dv, (i ? 1.0 : -1.0) * wx * cy.dv);
+  // (bi/tri)linear: the 2^dims corners around the point, weight = product of per-axis weights
+  double fl[3], t[3];
+  for (int a = 0; a < g.dims; ++a) fl[a] = std::floor(c[a].v), t[a] = c[a].v - fl[a];
+  for (int corner = 0; corner < (1 << g.dims); ++corner) {
+    int64_t pos[3] = {0, 0, 0};
+    double wa[3] = {1, 1, 1};
+    for (int a = 0; a < g.dims; ++a) {
+      const int bit = (corner >> a) & 1;
+      pos[a] = static_cast<int64_t>(fl[a]) + bit;
+      wa[a] = bit ? t[a] : 1 - t[a];
     }
+    if (!inside(pos)) continue;
+    double dw[3] = {0, 0, 0};
+    for (int a = 0; a < g.dims; ++a) {
+      dw[a] = (((corner >> a) & 1) ? 1.0 : -1.0) * c[a].dv;
+      for (int b = 0; b < g.dims; ++b)
+        if (b != a) dw[a] *= wa[b];
+    }
+    f(offset(pos), wa[0] * wa[1] * wa[2], dw);
+  }
+}
+
+// The grid point r's components as doubles.
+template <typename T>
+void grid_point(const GridGeom& g, const T* grid, int64_t r, double* gc) {
+  for (int a = 0; a < g.dims; ++a) gc[a] = static_cast<double>(grid[r * g.dims + a]);
 }
 
 template <typename T>
 void grid_forward(const GridGeom& g, const T* x, const T* grid, T* y) {
-  int64_t P = g.Ho * g.Wo;
+  const int64_t P = g.points(), V = g.plane();
   parallel_for(g.N * P, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, g.C * 4)), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       int64_t n = r / P, p = r % P;
-      const T* img = x + n * g.C * g.H * g.W;
+      const T* img = x + n * g.C * V;
       T* out = y + n * g.C * P + p;
       for (int64_t c = 0; c < g.C; ++c) out[c * P] = T(0);
-      for_each_tap(g, grid[r * 2], grid[r * 2 + 1], [&](int64_t yy, int64_t xx, double w, double, double) {
-        for (int64_t c = 0; c < g.C; ++c) out[c * P] += static_cast<T>(w) * img[(c * g.H + yy) * g.W + xx];
+      double gc[3];
+      grid_point(g, grid, r, gc);
+      for_each_tap(g, gc, [&](int64_t at, double w, const double*) {
+        for (int64_t c = 0; c < g.C; ++c) out[c * P] += static_cast<T>(w) * img[c * V + at];
       });
     }
   });
@@ -138,28 +174,25 @@ void grid_forward(const GridGeom& g, const T* x, const T* grid, T* y) {
 // of gy * the value's derivative).
 template <typename T>
 void grid_backward(const GridGeom& g, const T* x, const T* grid, const T* gy, T* gx, T* ggrid) {
-  int64_t P = g.Ho * g.Wo;
+  const int64_t P = g.points(), V = g.plane();
   parallel_for(g.N, 1, [&](int64_t n0, int64_t n1) {
     for (int64_t n = n0; n < n1; ++n) {
-      const T* img = x + n * g.C * g.H * g.W;
-      T* gimg = gx ? gx + n * g.C * g.H * g.W : nullptr;
+      const T* img = x + n * g.C * V;
+      T* gimg = gx ? gx + n * g.C * V : nullptr;
       for (int64_t p = 0; p < P; ++p) {
         int64_t r = n * P + p;
         const T* go = gy + n * g.C * P + p;
-        double sx = 0, sy = 0;
-        for_each_tap(g, grid[r * 2], grid[r * 2 + 1], [&](int64_t yy, int64_t xx, double w, double dwx, double dwy) {
+        double s[3] = {0, 0, 0}, gc[3];
+        grid_point(g, grid, r, gc);
+        for_each_tap(g, gc, [&](int64_t at, double w, const double* dw) {
           for (int64_t c = 0; c < g.C; ++c) {
-            int64_t at = (c * g.H + yy) * g.W + xx;
-            if (gimg) gimg[at] += static_cast<T>(w * go[c * P]);
-            double v = static_cast<double>(go[c * P]) * img[at];
-            sx += v * dwx;
-            sy += v * dwy;
+            if (gimg) gimg[c * V + at] += static_cast<T>(w * go[c * P]);
+            double v = static_cast<double>(go[c * P]) * img[c * V + at];
+            for (int a = 0; a < g.dims; ++a) s[a] += v * dw[a];
           }
         });
-        if (ggrid) {
-          ggrid[r * 2] = static_cast<T>(sx);
-          ggrid[r * 2 + 1] = static_cast<T>(sy);
-        }
+        if (ggrid)
+          for (int a = 0; a < g.dims; ++a) ggrid[r * g.dims + a] = static_cast<T>(s[a]);
       }
     }
   });
@@ -177,26 +210,34 @@ Tensor grid_sample(const Tensor& x, const Tensor& grid, const std::string& mode,
   TG_CHECK(is_floating(x->dtype) && x->dtype == grid->dtype, RuntimeError,
            "grid_sampler(): expected input and grid to have the same floating dtype, but input has ",
            dtype_name(x->dtype), " and grid has ", dtype_name(grid->dtype));
-  TG_CHECK(x->dim() == 4 && grid->dim() == 4, RuntimeError, "grid_sampler(): expected 4D input and grid with same "
-           "number of dimensions, but got input with sizes ", shape_str(x->shape), " and grid with sizes ",
-           shape_str(grid->shape));
+  const int64_t nd = x->dim();
+  TG_CHECK((nd == 4 || nd == 5) && grid->dim() == nd, RuntimeError, "grid_sampler(): expected 4D or 5D input and "
+           "grid with same number of dimensions, but got input with sizes ", shape_str(x->shape),
+           " and grid with sizes ", shape_str(grid->shape));
   TG_CHECK(x->shape[0] == grid->shape[0], RuntimeError, "grid_sampler(): expected grid and input to have same batch "
            "size, but got input with sizes ", shape_str(x->shape), " and grid with sizes ", shape_str(grid->shape));
-  TG_CHECK(grid->shape[3] == 2, RuntimeError, "grid_sampler(): expected grid to have size 2 in last dimension, but "
-           "got grid with sizes ", shape_str(grid->shape));
-  TG_CHECK(x->shape[2] > 0 && x->shape[3] > 0, RuntimeError, "grid_sampler(): expected input to have non-empty "
-           "spatial dimensions, but input has sizes ", shape_str(x->shape));
-  GridGeom g{x->shape[0], x->shape[1], x->shape[2], x->shape[3], grid->shape[1], grid->shape[2],
+  TG_CHECK(grid->shape[nd - 1] == nd - 2, RuntimeError, "grid_sampler(): expected grid to have size ", nd - 2,
+           " in last dimension, but got grid with sizes ", shape_str(grid->shape));
+  for (int64_t d = 2; d < nd; ++d)
+    TG_CHECK(x->shape[d] > 0, RuntimeError, "grid_sampler(): expected input to have non-empty spatial dimensions, "
+             "but input has sizes ", shape_str(x->shape), " with dimension ", d, " being empty");
+  TG_CHECK(nd == 4 || mode != "bicubic", RuntimeError, "grid_sampler(): bicubic interpolation only supports 4D input");
+  if (is_reduced_float(x->dtype))
+    return to_dtype(grid_sample(widen_reduced(x), widen_reduced(grid), mode, padding_mode, align_corners), x->dtype);
+  GridGeom g{x->shape[0], x->shape[1], {x->shape[nd - 1], x->shape[nd - 2], nd == 5 ? x->shape[2] : 1},
+             {grid->shape[nd - 2], grid->shape[nd - 3], nd == 5 ? grid->shape[1] : 1}, static_cast<int>(nd - 2),
              mode == "bilinear" ? Interp::Bilinear : mode == "nearest" ? Interp::Nearest : Interp::Bicubic,
              padding_mode == "zeros" ? Padding::Zeros : padding_mode == "border" ? Padding::Border : Padding::Reflection,
              align_corners};
   Tensor xc = contiguous(detach(x)), gc = contiguous(detach(grid));
-  Tensor y = empty({g.N, g.C, g.Ho, g.Wo}, x->dtype);
+  Shape out_shape{g.N, g.C};
+  for (int64_t d = 1; d < nd - 1; ++d) out_shape.push_back(grid->shape[d]);
+  Tensor y = empty(out_shape, x->dtype);
   dispatch_floating(x->dtype, "grid_sample", [&](auto tag) {
     using T = decltype(tag);
     grid_forward<T>(g, xc->data<T>(), gc->data<T>(), y->data<T>());
   });
-  record("GridSampler2DBackward0", {x, grid}, {y}, [&] {
+  record(nd == 4 ? "GridSampler2DBackward0" : "GridSampler3DBackward0", {x, grid}, {y}, [&] {
     bool want_x = x->requires_grad(), want_grid = grid->requires_grad();
     SavedTensor sx = save(x), sgrid = save(grid);
     return BackwardFn([g, sx, sgrid, want_x, want_grid](const Grads& gr) -> Grads {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "reduced_float.h"
 #include "tg/nn_layers.h"
 #include "tg/parallel.h"
 
@@ -282,6 +283,9 @@ Grads norm_backward_composite(const Tensor& gy, const Tensor& x, const Tensor& w
 
 Tensor norm_impl(const Tensor& x, const std::optional<Tensor>& weight, const std::optional<Tensor>& bias,
                  const NormGeom& g, double eps, bool rms, const char* op, const char* node_name) {
+  if (is_reduced_float(x->dtype))
+    return to_dtype(norm_impl(widen_reduced(x), widen_reduced(weight), widen_reduced(bias), g, eps, rms, op, node_name),
+                    x->dtype);
   Tensor w = param_data(weight, x, op, "weight"), b = param_data(bias, x, op, "bias");
   Tensor xc = contiguous(detach(x));
   Tensor y = empty(x->shape, x->dtype);
@@ -362,6 +366,7 @@ void window_mean(const T* x, T* y, int64_t N, int64_t C, int64_t S, int64_t lo, 
 
 // Linear in x; its adjoint is the same sum over the mirrored window [c - hi, c + lo].
 Tensor window_mean_op(const Tensor& x, int64_t lo, int64_t hi, int64_t size) {
+  if (is_reduced_float(x->dtype)) return to_dtype(window_mean_op(widen_reduced(x), lo, hi, size), x->dtype);
   Tensor xc = contiguous(detach(x));
   Tensor y = empty(x->shape, x->dtype);
   int64_t N = x->shape[0], C = x->shape[1], S = C > 0 && N > 0 ? x->numel() / (N * C) : 0;

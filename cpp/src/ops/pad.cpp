@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "reduced_float.h"
 #include "tg/nn_layers.h"
 #include "tg/parallel.h"
 
@@ -70,7 +71,7 @@ Tensor pad_gather(const Tensor& x, const IndexMaps& maps) {
   const int64_t zero = 0;
   const int64_t *m0 = table(maps, 0, &zero), *m1 = table(maps, 1, &zero), *m2 = table(maps, 2, &zero);
   int64_t plane_out = g.out[0] * g.out[1] * g.out[2], plane_in = g.in[0] * g.in[1] * g.in[2];
-  dispatch_dtype(x->dtype, [&](auto tag) {
+  dispatch_all(x->dtype, [&](auto tag) {  // a copy: every dtype natively
     using T = decltype(tag);
     const T* src = xc->data<T>();
     T* dst = y->data<T>();
@@ -93,6 +94,7 @@ Tensor pad_gather(const Tensor& x, const IndexMaps& maps) {
 
 // The adjoint of pad_gather: every output gradient is added to the input position it was read from.
 Tensor pad_scatter(const Tensor& gout, const IndexMaps& maps, const Shape& in_shape) {
+  if (is_reduced_float(gout->dtype)) return to_dtype(pad_scatter(widen_reduced(gout), maps, in_shape), gout->dtype);
   Tensor gc = contiguous(detach(gout));
   Tensor gin = zeros(in_shape, gout->dtype);
   PadGeom g = pad_geom(in_shape, maps);

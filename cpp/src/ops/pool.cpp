@@ -14,6 +14,7 @@
 
 #include "tg/conv.h"
 #include "tg/parallel.h"
+#include "reduced_float.h"
 
 namespace tg::nn {
 namespace {
@@ -51,7 +52,7 @@ void for_each_window(const PoolPlan& P, Window&& window) {
   for (int64_t od = 0; od < D.out; ++od)
     for (int64_t oh = 0; oh < H.out; ++oh)
       for (int64_t ow = 0; ow < W.out; ++ow, ++o) {
-        const double f = P.divisor_override > 0 ? P.divisor_override : D.factor[od] * H.factor[oh] * W.factor[ow];
+        const double f = P.divisor_override != 0 ? P.divisor_override : D.factor[od] * H.factor[oh] * W.factor[ow];
         window(o, f, [&](auto&& tap) {
           for (int64_t id = D.first[od]; id < D.end[od]; id += D.dil)
             for (int64_t ih = H.first[oh]; ih < H.end[oh]; ih += H.dil) {
@@ -60,6 +61,19 @@ void for_each_window(const PoolPlan& P, Window&& window) {
             }
         });
       }
+}
+
+template <typename T>
+bool is_nan(T v) {
+  if constexpr (std::is_floating_point_v<T>) return std::isnan(v);
+  return false;
+}
+
+// Pool kernels run on float, double and (integer inputs, widened by the callers) int64.
+template <typename F>
+void dispatch_pool(DType d, const char* op, F&& f) {
+  if (d == DType::Int64) return f(int64_t{});
+  dispatch_floating(d, op, f);
 }
 
 int64_t plane_grain(int64_t vol) { return std::max<int64_t>(1, kGrainSize / std::max<int64_t>(vol, 1)); }
@@ -73,13 +87,14 @@ void max_kernel(const PoolPlan& P, const T* x, T* y, int64_t* idx) {
       T* yp = y + p * ov;
       int64_t* ip = idx + p * ov;
       for_each_window(P, [&](int64_t o, double, auto&& taps) {
-        T best = -std::numeric_limits<T>::infinity();
+        T best = std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity()
+                                                      : std::numeric_limits<T>::lowest();
         int64_t at = -1;
         // torch's rule: a larger value or a NaN takes the place; the first tap is the default.
         taps([&](int64_t i) {
           const T v = xp[i];
           if (at < 0) at = i;
-          if (v > best || std::isnan(v)) best = v, at = i;
+          if (v > best || is_nan(v)) best = v, at = i;
         });
         yp[o] = best;
         ip[o] = at;
@@ -128,7 +143,7 @@ Tensor avg_backward(const Tensor& gy, Plan P);
 Tensor avg_forward(const Tensor& x, Plan P) {
   Tensor xc = kernel_input(x);
   Tensor out = empty(P->shape(true), x->dtype);
-  dispatch_floating(x->dtype, "avg_pool", [&](auto tag) {
+  dispatch_pool(x->dtype, "avg_pool", [&](auto tag) {
     using T = decltype(tag);
     avg_kernel<T>(*P, xc->data<T>(), out->data<T>());
   });
@@ -213,10 +228,11 @@ std::string dims_str(const PoolPlan& P, bool out) {
   return s;
 }
 
-PoolPlan start_plan(const Tensor& x, size_t nargs, const char* op, bool adaptive) {
+PoolPlan start_plan(const Tensor& x, size_t nargs, const char* op, bool adaptive, bool allow_int = false) {
   TG_CHECK(x->dim() >= 3 && x->dim() <= 5, RuntimeError, op, ": expected a batched input [N, C, *spatial], got ",
            shape_str(x->shape));
-  TG_CHECK(is_floating(x->dtype), RuntimeError, op, ": expected a floating-point input, got ", dtype_name(x->dtype));
+  TG_CHECK(is_floating(x->dtype) || (allow_int && is_integral(x->dtype, false)), RuntimeError, op,
+           ": expected a floating-point input, got ", dtype_name(x->dtype));
   PoolPlan P;
   P.nsp = static_cast<int>(x->dim() - 2);
   TG_CHECK(nargs == static_cast<size_t>(P.nsp), RuntimeError, op, ": expected ", P.nsp,
@@ -294,7 +310,7 @@ void adaptive_dims(PoolPlan& P, const Shape& output_size, const char* op) {
 std::pair<Tensor, Tensor> max_with(const Tensor& x, Plan P, const char* op, const char* node) {
   Tensor xc = kernel_input(x);
   Tensor out = empty(P->shape(true), x->dtype), idx = empty(P->shape(true), DType::Int64);
-  dispatch_floating(x->dtype, op, [&](auto tag) {
+  dispatch_pool(x->dtype, op, [&](auto tag) {
     using T = decltype(tag);
     max_kernel<T>(*P, xc->data<T>(), out->data<T>(), idx->data<int64_t>());
   });
@@ -309,33 +325,49 @@ std::pair<Tensor, Tensor> max_with(const Tensor& x, Plan P, const char* op, cons
 
 std::pair<Tensor, Tensor> max_pool(const Tensor& x, const Shape& kernel, const Shape& stride, const Shape& padding,
                                    const Shape& dilation, bool ceil_mode, const char* op) {
-  PoolPlan P = start_plan(x, kernel.size(), op, false);
+  PoolPlan P = start_plan(x, kernel.size(), op, false, true);
   window_dims(P, kernel, stride, padding, dilation, ceil_mode, false, false, op);
-  return max_with(x, std::make_shared<const PoolPlan>(std::move(P)), op, "MaxPool2DWithIndicesBackward0");
+  Plan plan = std::make_shared<const PoolPlan>(std::move(P));
+  if (is_reduced_float(x->dtype) || (is_integral(x->dtype, false) && x->dtype != DType::Int64)) {
+    // the maximum of the widened values is exact: rounding back is the identity
+    auto [out, idx] = max_with(is_reduced_float(x->dtype) ? widen_reduced(x) : cast_for_kernel(x, DType::Int64),
+                               plan, op, "MaxPool2DWithIndicesBackward0");
+    return {is_reduced_float(x->dtype) ? to_dtype(out, x->dtype) : cast_for_kernel(out, x->dtype), idx};
+  }
+  return max_with(x, plan, op, "MaxPool2DWithIndicesBackward0");
 }
 
 Tensor avg_pool(const Tensor& x, const Shape& kernel, const Shape& stride, const Shape& padding, bool ceil_mode,
                 bool count_include_pad, std::optional<int64_t> divisor_override, const char* op) {
-  PoolPlan P = start_plan(x, kernel.size(), op, false);
+  PoolPlan P = start_plan(x, kernel.size(), op, false, x->dtype == DType::Int64);
   Shape ones(kernel.size(), 1);
   window_dims(P, kernel, stride, padding, ones, ceil_mode, true, count_include_pad, op);
   if (divisor_override) {
     TG_CHECK(*divisor_override != 0, RuntimeError, "divisor must be not zero");
     P.divisor_override = static_cast<double>(*divisor_override);
   }
-  return avg_forward(x, std::make_shared<const PoolPlan>(std::move(P)));
+  Plan plan = std::make_shared<const PoolPlan>(std::move(P));
+  if (is_reduced_float(x->dtype)) return to_dtype(avg_forward(widen_reduced(x), plan), x->dtype);
+  return avg_forward(x, plan);
 }
 
 Tensor adaptive_avg_pool(const Tensor& x, const Shape& output_size, const char* op) {
   PoolPlan P = start_plan(x, output_size.size(), op, true);
   adaptive_dims(P, output_size, op);
-  return avg_forward(x, std::make_shared<const PoolPlan>(std::move(P)));
+  Plan plan = std::make_shared<const PoolPlan>(std::move(P));
+  if (is_reduced_float(x->dtype)) return to_dtype(avg_forward(widen_reduced(x), plan), x->dtype);
+  return avg_forward(x, plan);
 }
 
 std::pair<Tensor, Tensor> adaptive_max_pool(const Tensor& x, const Shape& output_size, const char* op) {
   PoolPlan P = start_plan(x, output_size.size(), op, true);
   adaptive_dims(P, output_size, op);
-  return max_with(x, std::make_shared<const PoolPlan>(std::move(P)), op, "AdaptiveMaxPool2DBackward0");
+  Plan plan = std::make_shared<const PoolPlan>(std::move(P));
+  if (is_reduced_float(x->dtype)) {
+    auto [out, idx] = max_with(widen_reduced(x), plan, op, "AdaptiveMaxPool2DBackward0");
+    return {to_dtype(out, x->dtype), idx};
+  }
+  return max_with(x, plan, op, "AdaptiveMaxPool2DBackward0");
 }
 
 Tensor max_unpool(const Tensor& x, const Tensor& indices, const Shape& output_size, const char* op) {
@@ -361,6 +393,7 @@ Tensor max_unpool(const Tensor& x, const Tensor& indices, const Shape& output_si
   for (int64_t i = 0, n = ix->numel(); i < n; ++i)
     TG_CHECK(ip[i] >= 0 && ip[i] < ov, RuntimeError, "Found an invalid max index: ", ip[i],
              " (output volumes are of size ", sizes, ")");
+  if (is_reduced_float(x->dtype)) return to_dtype(plane_scatter(widen_reduced(x), ix, out_shape, false), x->dtype);
   return plane_scatter(x, ix, out_shape, false);
 }
 

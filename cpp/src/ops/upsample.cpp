@@ -6,6 +6,7 @@
 #include <cmath>
 #include <memory>
 
+#include "reduced_float.h"
 #include "tg/nn_layers.h"
 #include "tg/parallel.h"
 
@@ -37,7 +38,47 @@ void cubic_weights(double t, double* w) {
   w[3] = far(2 - t);
 }
 
+// Anti-aliased linear / cubic (PIL's filters, as torch's antialias=True): when shrinking, the filter is
+// stretched by the scale so every input pixel contributes; weights are normalised to sum to 1.
+double aa_filter(double x, bool cubic) {
+  x = std::abs(x);
+  if (!cubic) return x < 1 ? 1 - x : 0;
+  const double A = -0.5;
+  if (x < 1) return ((A + 2) * x - (A + 3)) * x * x + 1;
+  return x < 2 ? (((x - 5) * x + 8) * x - 4) * A : 0;
+}
+
+TapsPtr make_aa_taps(int64_t in, int64_t out, bool cubic, bool align_corners, double user_scale) {
+  auto t = std::make_shared<Taps>();
+  t->in_size = in;
+  t->out_size = out;
+  const double scale = pixel_scale(in, out, align_corners, user_scale);
+  const double half = cubic ? 2.0 : 1.0;  // half the filter's width at scale 1
+  const double support = scale >= 1 ? half * scale : half, invscale = scale >= 1 ? 1 / scale : 1;
+  t->K = static_cast<int64_t>(std::ceil(support)) * 2 + 1;
+  t->index.assign(static_cast<size_t>(out * t->K), 0);
+  t->weight.assign(static_cast<size_t>(out * t->K), 0.0);
+  for (int64_t o = 0; o < out; ++o) {
+    const double center = scale * (o + 0.5);
+    const int64_t lo = std::max<int64_t>(static_cast<int64_t>(center - support + 0.5), 0);
+    const int64_t n = std::min(std::min<int64_t>(static_cast<int64_t>(center + support + 0.5), in) - lo, t->K);
+    int64_t* idx = &t->index[o * t->K];
+    double* w = &t->weight[o * t->K];
+    double total = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      idx[j] = lo + j;
+      w[j] = aa_filter((static_cast<double>(lo + j) - center + 0.5) * invscale, cubic);
+      total += w[j];
+    }
+    for (int64_t j = n; j < t->K; ++j) idx[j] = lo;  // zero-weight padding taps
+    if (total != 0)
+      for (int64_t j = 0; j < n; ++j) w[j] /= total;
+  }
+  return t;
+}
+
 TapsPtr make_taps(int64_t in, int64_t out, const std::string& mode, bool align_corners, double user_scale) {
+  if (mode == "linear_aa" || mode == "cubic_aa") return make_aa_taps(in, out, mode == "cubic_aa", align_corners, user_scale);
   auto t = std::make_shared<Taps>();
   t->in_size = in;
   t->out_size = out;
@@ -166,10 +207,11 @@ Tensor resample_transposed(const Tensor& g, int64_t dim, const TapsPtr& taps) {
 
 Tensor interpolate(const Tensor& x, const Shape& out_size, const std::string& mode, bool align_corners,
                    const std::vector<double>& scales) {
-  TG_CHECK(mode == "nearest" || mode == "nearest-exact" || mode == "linear" || mode == "cubic" || mode == "area",
-           ValueError, "interpolate: unknown mode '", mode, "'");
-  TG_CHECK(is_floating(x->dtype), RuntimeError, "interpolate: expected a floating-point input, got ",
-           dtype_name(x->dtype));
+  TG_CHECK(mode == "nearest" || mode == "nearest-exact" || mode == "linear" || mode == "cubic" || mode == "area" ||
+           mode == "linear_aa" || mode == "cubic_aa", ValueError, "interpolate: unknown mode '", mode, "'");
+  const bool nearest = mode == "nearest" || mode == "nearest-exact";
+  TG_CHECK(is_floating(x->dtype) || (nearest && x->dtype != DType::Bool), RuntimeError,
+           "interpolate: expected a floating-point input, got ", dtype_name(x->dtype));
   int64_t k = static_cast<int64_t>(out_size.size()), nd = x->dim();
   TG_CHECK(k >= 1 && k <= 3 && nd == k + 2, ValueError, "interpolate: expected a ", k + 2, "-D input for ", k,
            " output sizes, got input of shape ", shape_str(x->shape));
@@ -181,6 +223,11 @@ Tensor interpolate(const Tensor& x, const Shape& out_size, const std::string& mo
   for (int64_t s : out_size)
     TG_CHECK(s > 0, RuntimeError, "interpolate: Input and output sizes should be greater than 0, but got input of "
              "shape ", shape_str(x->shape), " and output size ", shape_str(out_size));
+  if (is_reduced_float(x->dtype))
+    return to_dtype(interpolate(widen_reduced(x), out_size, mode, align_corners, scales), x->dtype);
+  if (!is_floating(x->dtype))  // nearest modes copy values: float64 holds every integer input exactly enough
+    return cast_for_kernel(interpolate(cast_for_kernel(x, DType::Float64), out_size, mode, align_corners, scales),
+                           x->dtype);
   Tensor y = x;
   for (int64_t j = k - 1; j >= 0; --j) {
     int64_t dim = 2 + j;

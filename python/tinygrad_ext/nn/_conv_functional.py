@@ -49,6 +49,8 @@ def _unbatch(out, added):
 # ---- convolution ----
 def _same_padding(input, weight, dilation, nsp):
     """padding='same': torch pads d (k - 1) in total, the odd one out on the right."""
+    if weight.dim() != nsp + 2:  # the kernel reports the rank mismatch in torch's words
+        return input, [0] * nsp
     pad, extra = [], []
     for i in range(nsp):
         total = dilation[i] * (weight.shape[2 + i] - 1)
@@ -199,8 +201,16 @@ def _adaptive_size(output_size, x, nsp, op):
     return [x.shape[2 + i] if s is None else int(s) for i, s in enumerate(sizes)]
 
 
+def _check_adaptive_rank(input, output_size, nsp):
+    """torch's 2-d and 3-d adaptive pools first require more input dims than output sizes."""
+    if nsp > 1 and isinstance(input, Tensor) and isinstance(output_size, (tuple, list, tg.Size)) \
+            and input.dim() <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+
+
 def _adaptive_avg(nsp, input, output_size):
     op = f"adaptive_avg_pool{nsp}d"
+    _check_adaptive_rank(input, output_size, nsp)
     x, added = _batched(input, nsp, op)
     return _unbatch(_k.adaptive_avg_pool(x, _adaptive_size(output_size, x, nsp, op), op), added)
 
@@ -219,6 +229,7 @@ def adaptive_avg_pool3d(input, output_size):
 
 def _adaptive_max(nsp, input, output_size):
     op = f"adaptive_max_pool{nsp}d"
+    _check_adaptive_rank(input, output_size, nsp)
     x, added = _batched(input, nsp, op)
     out, idx = _k.adaptive_max_pool(x, _adaptive_size(output_size, x, nsp, op), op)
     return _unbatch(out, added), _unbatch(idx, added)
@@ -336,3 +347,6 @@ TORCH_EXPORTS = {name: globals()[name] for name in (
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "max_pool1d",
     "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "avg_pool1d", "adaptive_avg_pool1d")}
 TORCH_EXPORTS.update(batch_norm=_torch_batch_norm, adaptive_max_pool1d=_torch_adaptive_max_pool1d)
+
+from ._native_functional import NATIVE_EXPORTS  # noqa: E402  (torch.native_*_norm, torch.grid_sampler_*d)
+TORCH_EXPORTS.update(NATIVE_EXPORTS)

@@ -55,7 +55,7 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
 
 
 def _batched(input, unbatched, p, training, inplace):
-    if not unbatched:
+    if not unbatched or not training or p == 0.0:
         return _dropout(input, p, training, inplace, True, False)
     out = _dropout(input.unsqueeze(0), p, training, False, True, False).squeeze(0)
     return _finish(input, out, inplace) if inplace and training and p > 0 else out

@@ -16,7 +16,8 @@ def _check_input(input, op):
                                   f"of shape {list(input.shape)}")
 
 
-_MACHINE_EPS = {tg.float32: 1.1920928955078125e-07, tg.float64: 2.220446049250313e-16}
+_MACHINE_EPS = {tg.float32: 1.1920928955078125e-07, tg.float64: 2.220446049250313e-16,
+                tg.float16: 0.0009765625, tg.bfloat16: 0.0078125}
 
 
 def _shape_list(normalized_shape):
@@ -87,12 +88,17 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     """input / (k + alpha * mean of input^2 over `size` neighbouring channels)^beta (zeros beyond the edges)."""
-    _check_input(input, "local_response_norm")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"local_response_norm(): argument 'input' must be Tensor, not {type(input).__name__}")
     if input.dim() < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)")
     if input.numel() == 0:
         return input.clone()
     if size <= 0:
         raise RuntimeError(f"kernel size should be greater than zero, but got kH: {size} kW: 1")
-    div = _k.channel_window_mean(input * input, size)
+    if input.is_floating_point():
+        div = _k.channel_window_mean(input * input, size)
+    else:  # as torch: the window mean of the squares is an integer average (truncated), then float32
+        squares = input.to(tg.float64) * input.to(tg.float64)
+        div = _k.channel_window_mean(squares, size).trunc().to(tg.get_default_dtype())
     return input / (div * alpha + k) ** beta

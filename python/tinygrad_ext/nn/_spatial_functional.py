@@ -102,12 +102,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if not (mode in ("bilinear", "bicubic") and input.dim() == 4):
             raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D "
                              "tensor as input")
-        raise NotImplementedError("interpolate: antialias=True is not supported yet")
     if mode in _MODE_DIMS and _MODE_DIMS[mode] != input.dim() - 2:
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {_MODE_DIMS[mode] + 2}D input")
-    if not input.is_floating_point():
+    if not input.is_floating_point() and not (mode in ("nearest", "nearest-exact") and input.dtype == tg.uint8):
         raise NotImplementedError(f"interpolate: not implemented for '{_dtype_name(input)}' input")
     kernel_mode = "linear" if mode in ("bilinear", "trilinear") else "cubic" if mode == "bicubic" else mode
+    if antialias:
+        kernel_mode += "_aa"
     return _k.interpolate(input, out_size, kernel_mode, bool(align_corners), scales)
 
 
@@ -195,7 +196,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     if input.dim() < 3:
         raise IndexError(f"Dimension out of range (expected to be in range of [-{input.dim()}, {input.dim() - 1}], "
                          f"but got {input.dim()})")
-    if not input.is_floating_point():
+    if not input.is_floating_point() and input.dtype != tg.bool:  # torch's im2col: floating types and bool
         raise NotImplementedError(f'"im2col" not implemented for \'{_dtype_name(input)}\'')
     return _k.unfold(input, _pair(kernel_size, "kernel_size"), _pair(dilation, "dilation"),
                      _pair(padding, "padding"), _pair(stride, "stride"))
@@ -262,6 +263,4 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
-    if input.dim() == 5:
-        raise NotImplementedError("grid_sample: 5-D (volumetric) inputs are not supported yet")
     return _k.grid_sample(input, grid, mode, padding_mode, bool(align_corners))

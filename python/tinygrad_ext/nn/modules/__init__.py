@@ -35,3 +35,6 @@ from . import distance, loss_extra  # noqa: E402
 from .distance import *  # noqa: E402,F401,F403
 from .loss_extra import *  # noqa: E402,F401,F403
 __all__ += distance.__all__ + loss_extra.__all__
+from . import lazy_layers  # noqa: E402
+from .lazy_layers import *  # noqa: E402,F401,F403
+__all__ += lazy_layers.__all__

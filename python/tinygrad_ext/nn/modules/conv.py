@@ -16,39 +16,6 @@ def _ntuple(value, n):
     return (value,) * n
 
 
-def _edge_index(n, before, after, mode):
-    """Source positions for a dim of size n padded by (before, after) in a non-constant mode."""
-    out = []
-    for i in range(-before, n + after):
-        if mode == "replicate":
-            out.append(min(max(i, 0), n - 1))
-        elif mode == "circular":
-            out.append(i % n)
-        else:  # reflect: mirror about the edge elements
-            period = 2 * (n - 1)
-            j = abs(i) % period if period else 0
-            out.append(period - j if j >= n else j)
-    return out
-
-
-def _pad_by_index(input, pads, mode):
-    """F.pad in reflect/replicate/circular modes, as index_select per padded dim (differentiable).
-    pads are (left, right) pairs from the last dim, as F.pad's."""
-    x = input
-    for i in range(len(pads) // 2):
-        dim = x.dim() - 1 - i
-        before, after = pads[2 * i], pads[2 * i + 1]
-        n = x.shape[dim]
-        if mode == "reflect" and (before >= n or after >= n):
-            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
-                               f"but got: padding ({before}, {after}) at dimension {dim} of input {list(x.shape)}")
-        if mode == "circular" and (before > n or after > n):
-            raise RuntimeError("Padding value causes wrapping around more than once.")
-        index = tg.tensor(_edge_index(n, before, after, mode), dtype=tg.int64)
-        x = x.index_select(dim, index)
-    return x
-
-
 class _ConvNd(Module):
     _nsp = 0
 
@@ -133,8 +100,7 @@ class _Conv(_ConvNd):
     def _conv_forward(self, input, weight, bias):
         fn = (F.conv1d, F.conv2d, F.conv3d)[self._nsp - 1]
         if self.padding_mode != "zeros":
-            # (F.pad's non-constant modes, done here by index_select until F.pad has them.)
-            padded = _pad_by_index(input, self._reversed_padding_repeated_twice, self.padding_mode)
+            padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
             return fn(padded, weight, bias, self.stride, 0, self.dilation, self.groups)
         return fn(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 

@@ -3,7 +3,7 @@ import warnings
 
 import tinygrad_ext as tg
 from .. import functional as F
-from .lazy import LazyModuleMixin, UninitializedBuffer, UninitializedParameter
+from .lazy import _LazyNormBase
 from .module import Module
 from .normalization import _register_affine, _reset_affine
 
@@ -81,35 +81,8 @@ class InstanceNorm3d(_InstanceNorm):
     _no_batch_dim = 4
 
 
-class _LazyInstanceNorm(LazyModuleMixin, _InstanceNorm):
+class _LazyInstanceNorm(_LazyNormBase, _InstanceNorm):
     """num_features is inferred from the first input's channel dim."""
-
-    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None, *,
-                 bias=True):
-        super().__init__(0, eps, momentum, False, False, device, dtype)
-        self.affine = affine
-        self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = UninitializedParameter(dtype=dtype)
-            if bias:
-                self.bias = UninitializedParameter(dtype=dtype)
-        if track_running_stats:
-            self.running_mean = UninitializedBuffer(dtype=dtype)
-            self.running_var = UninitializedBuffer(dtype=dtype)
-            self.num_batches_tracked = tg.tensor(0, dtype=tg.int64)
-
-    def reset_parameters(self):
-        if not self.has_uninitialized_params() and self.num_features != 0:
-            super().reset_parameters()
-
-    def initialize_parameters(self, input):
-        if self.has_uninitialized_params():
-            self.num_features = input.shape[0] if input.dim() == self._no_batch_dim else input.shape[1]
-            with tg.no_grad():
-                for t in (self.weight, self.bias, self.running_mean, self.running_var):
-                    if t is not None:
-                        t.materialize((self.num_features,))
-                self.reset_parameters()
 
 
 class LazyInstanceNorm1d(_LazyInstanceNorm, InstanceNorm1d):
