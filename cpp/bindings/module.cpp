@@ -132,6 +132,7 @@ namespace tg::bind { void bind_distributed(py::module_& m); }  // cpp/bindings/d
 void bind_parallel(py::module_& m);  // cpp/bindings/parallel.cpp
 void bind_nn_layers(py::module_& m);  // cpp/bindings/nn_layers.cpp
 namespace tg::bind { void bind_reduce_extra(py::module_& m); }  // cpp/bindings/reduce_extra.cpp
+namespace tg::bind { void bind_reduce_order(py::module_& m); }  // cpp/bindings/reduce_order.cpp
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "tinygrad_ext C++ core";
@@ -226,4 +227,5 @@ PYBIND11_MODULE(_C, m) {
   bind_nn_layers(m);
   bind_device(m);
   bind_reduce_extra(m);
+  bind_reduce_order(m);
 }

@@ -122,3 +122,6 @@ from ._layer_exports import *  # noqa: E402,F401,F403  (torch.layer_norm, torch.
 from ._reduce_extra import *  # noqa: F401,F403,E402  (addmv ... cummax: products, reductions and scans)
 from . import linalg  # noqa: F401,E402
 from ._activation_exports import *  # noqa: E402,F401,F403  (torch.hardshrink, torch.pdist, Tensor.prelu, ...)
+from . import masked  # noqa: F401,E402  (tg.masked)
+from ._reduce_order import *  # noqa: F401,F403,E402  (quantile, nanquantile, mode, nanmedian)
+from ._statistics import *  # noqa: F401,F403,E402  (softmax, log_softmax, cov, corrcoef)

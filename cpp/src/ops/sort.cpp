@@ -1,4 +1,4 @@
-// Order statistics along one dim: sort, argsort, topk, kthvalue, median; gradients flow to the
+// Order statistics along one dim: sort, argsort, topk, kthvalue, median, nanmedian; gradients flow to the
 // selected positions through take_along (gather) and its adjoint scatter_add_along.
 #include <algorithm>
 #include <cmath>
@@ -34,15 +34,16 @@ struct Before {
   }
 };
 
-enum class Pick { FirstK, Median };
+enum class Pick { FirstK, Median, NanMedian };
 
 // Row layout [R, n] -> indices [R, k] (FirstK: the first k in order) or [R, 1] (Median: the
-// lower median, or the first NaN when the row has one).
+// lower median, or the first NaN when the row has one; NanMedian: the lower median of the non-NaN
+// values, or a NaN when there are none).
 Tensor row_indices(const Tensor& x, int64_t d, int64_t k, bool desc, Pick pick) {
   Tensor rows = rows_of(x, d, x->dtype);
   int64_t n = x->shape[d];
   int64_t R = n == 0 ? shape_numel(Shape(rows->shape.begin(), rows->shape.end() - 1)) : rows->numel() / n;
-  int64_t width = pick == Pick::Median ? 1 : k;
+  int64_t width = pick == Pick::FirstK ? k : 1;
   Shape out_shape(rows->shape.begin(), rows->shape.end() - 1);
   out_shape.push_back(width);
   Tensor idx = empty(out_shape, DType::Int64);
@@ -60,10 +61,20 @@ Tensor row_indices(const Tensor& x, int64_t d, int64_t k, bool desc, Pick pick) 
           else std::sort(order.begin(), order.end(), cmp);
           std::copy(order.begin(), order.begin() + k, ip + r * k);
         } else {
+          // torch's CPU kernel: the first NaN for median; else std::nth_element over positions ordered
+          // by value (NaN last), equal values by position; NaNs are all equivalent, so for an all-NaN
+          // row nth_element's deterministic permutation decides which NaN is returned
+          const T* row = xp + r * n;
           int64_t nans = 0;
-          for (int64_t i = 0; i < n; ++i) nans += xp[r * n + i] != xp[r * n + i];
-          int64_t pos = nans ? n - nans : (n - 1) / 2;
-          std::nth_element(order.begin(), order.begin() + pos, order.end(), cmp);
+          for (int64_t i = 0; i < n; ++i) nans += row[i] != row[i];
+          if (pick == Pick::Median && nans) {
+            ip[r] = std::find_if(row, row + n, [](T v) { return v != v; }) - row;
+            continue;
+          }
+          int64_t pos = pick == Pick::NanMedian ? (n - nans - 1) / 2 : (n - 1) / 2;  // (-1) / 2 == 0
+          std::nth_element(order.begin(), order.begin() + pos, order.end(), [row](int64_t a, int64_t b) {
+            return row[a] < row[b] || (row[b] != row[b] && row[a] == row[a]) || (row[a] == row[b] && a < b);
+          });
           ip[r] = order[pos];
         }
       }
@@ -165,28 +176,30 @@ std::pair<Tensor, Tensor> kthvalue(const Tensor& x, int64_t k, int64_t dim, bool
   });
 }
 
-std::pair<Tensor, Tensor> median_dim(const Tensor& x, int64_t dim, bool keepdim) {
-  int64_t d = wrap_dim(dim, x->dim(), "median");
-  TG_CHECK(x->dim() == 0 || x->shape[d] > 0, IndexError, "median(): Expected reduction dim ", d,
+namespace {
+std::pair<Tensor, Tensor> median_along(const Tensor& x, int64_t dim, bool keepdim, bool ignore_nan) {
+  const char* op = ignore_nan ? "nanmedian" : "median";
+  int64_t d = wrap_dim(dim, x->dim(), op);
+  TG_CHECK(x->dim() == 0 || x->shape[d] > 0, IndexError, op, "(): Expected reduction dim ", d,
            " to have non-zero size (input shape ", shape_str(x->shape), ")");
   return on_1d(x, [&](const Tensor& t) -> std::pair<Tensor, Tensor> {
-    Tensor idx = row_indices(t, d, 1, false, Pick::Median);
+    Tensor idx = row_indices(t, d, 1, false, ignore_nan ? Pick::NanMedian : Pick::Median);
     Tensor v = take_along(t, idx, d);
     if (!keepdim) return {squeeze(v, d), squeeze(idx, d)};
     return {v, idx};
   });
 }
 
-// median of all elements (lower median; NaN if any). Like torch, the gradient is shared evenly by
-// the elements equal to the result (the NaNs, when it is NaN).
-Tensor median_all(const Tensor& x) {
+// median of all elements (lower median; NaN if any, or if all are NaN for nanmedian). Like torch,
+// the gradient is shared evenly by the elements equal to the result (the NaNs, when it is NaN).
+Tensor median_of_all(const Tensor& x, bool ignore_nan) {
   if (x->numel() == 0) return full({}, Scalar(NAN), x->dtype);
   Tensor out;
   {
     GradModeGuard off(false);
-    out = median_dim(reshape(x, {-1}), 0, false).first;
+    out = median_along(reshape(x, {-1}), 0, false, ignore_nan).first;
   }
-  record("MedianBackward0", {x}, {out}, [&] {
+  record(ignore_nan ? "NanmedianBackward0" : "MedianBackward0", {x}, {out}, [&] {
     return [sx = save(x), so = save_output(out)](const Grads& g) -> Grads {
       Tensor xv = detach(sx.get()), m = detach(so.get());
       Tensor hit = is_floating(m->dtype) && std::isnan(*contiguous(to_dtype(m, DType::Float64))->data<double>())
@@ -197,5 +210,11 @@ Tensor median_all(const Tensor& x) {
   });
   return out;
 }
+}  // namespace
+
+std::pair<Tensor, Tensor> median_dim(const Tensor& x, int64_t dim, bool keepdim) { return median_along(x, dim, keepdim, false); }
+std::pair<Tensor, Tensor> nanmedian_dim(const Tensor& x, int64_t dim, bool keepdim) { return median_along(x, dim, keepdim, true); }
+Tensor median_all(const Tensor& x) { return median_of_all(x, false); }
+Tensor nanmedian_all(const Tensor& x) { return median_of_all(x, true); }
 
 }  // namespace tg
