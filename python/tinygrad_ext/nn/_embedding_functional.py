@@ -37,9 +37,6 @@ def _padding_index(padding_idx, n):
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
     """weight[input]; the padding row gets no gradient. sparse gradients are not supported: sparse=True
     gives the same dense gradient."""
-    if input.dtype not in (tg.int64, tg.int32):
-        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar types: "
-                           f"Long, Int; but got {input.dtype} instead (while checking arguments for embedding)")
     if weight.dim() != 2:
         raise RuntimeError("'weight' must be 2-D")
     padding_idx = _padding_index(padding_idx, weight.shape[0])
