@@ -37,14 +37,10 @@ GAPS = {
         "Tensor.relu relu",
     ("layout", "devices (#13 item 3, the device seam)"):
         "empty_like full_like ones_like zeros_like",
-    ("max_norm", "embedding's max_norm/norm_type/scale_grad_by_freq/sparse options are op breadth (#13 item 2)"):
-        "nn.functional.embedding",
     ("names", "named tensors (not supported)"):
         "Tensor.logsumexp logsumexp",
     ("non_blocking", "device-copy keyword (#13 item 3, the device seam)"):
         "Tensor.copy_",
-    ("norm_type", "embedding's max_norm/norm_type/scale_grad_by_freq/sparse options are op breadth (#13 item 2)"):
-        "nn.functional.embedding",
     ("other", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
         "Tensor.dot dot",
     ("inputs", "torch's testing override names this parameter `inputs`; torch.adaptive_max_pool1d itself takes `input`"):
@@ -63,18 +59,20 @@ GAPS = {
     ("out", "out= is not implemented yet (msort)"): "msort",
     ("out", "out= (writing into a given tensor) is not implemented yet"):
         "abs acos acosh add addbmm addcdiv addcmul addmm addmv addr aminmax any arccos arccosh arcsin arcsinh arctan arctan2 arctanh asin asinh atan atan2 atanh baddbmm bitwise_and bitwise_left_shift bitwise_not bitwise_or bitwise_right_shift bitwise_xor bmm bucketize cat ceil chain_matmul clamp clamp_max clamp_min clip concat concatenate copysign cos cosh cross cummax cummin cumprod cumsum deg2rad diag diff digamma div divide dot eq erf erfc erfinv exp exp2 expm1 fix float_power floor fmax fmin fmod frac full_like gather gcd ge ger gt heaviside histc hypot i0 index_select inner isneginf isposinf kthvalue lcm ldexp le lerp lgamma log log10 log1p log2 logaddexp logaddexp2 logcumsumexp logical_and logical_not logical_or logical_xor logsumexp lt masked_select matmul max maximum min minimum mul multiply mv nan_to_num nanmean ne neg negative nextafter norm outer polygamma positive pow rad2deg reciprocal remainder renorm resolve_conj resolve_neg round rsqrt searchsorted sgn sigmoid sign signbit sin sinc sinh sort sqrt square squeeze stack sub subtract take_along_dim tan tanh tensordot topk tril triu trunc unsqueeze xlogy",
+    ("out", "out= of the order statistics and histogram (written with the rest of out=; not implemented yet)"):
+        "histogram mode nanquantile quantile",
+    ("min", "torch's testing override lists histc's min/max for histogram; torch.histogram itself rejects them"):
+        "Tensor.histogram histogram",
+    ("max", "torch's testing override lists histc's min/max for histogram; torch.histogram itself rejects them"):
+        "Tensor.histogram histogram",
     ("out_dtype", "mm/bmm(out_dtype=) needs the low-precision dtypes (the dtype seam)"):
         "Tensor.bmm Tensor.mm bmm",
-    ("scale_grad_by_freq", "embedding's max_norm/norm_type/scale_grad_by_freq/sparse options are op breadth (#13 item 2)"):
-        "nn.functional.embedding",
     ("self", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
         "permute",
     ("shape", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
         "Tensor.reshape Tensor.view",
     ("size", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
         "Tensor.expand",
-    ("sparse", "embedding's max_norm/norm_type/scale_grad_by_freq/sparse options are op breadth (#13 item 2)"):
-        "nn.functional.embedding",
     ("split_size_or_sections", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
         "Tensor.split",
     ("tensor", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):

@@ -135,6 +135,7 @@ void bind_nn_layers(py::module_& m);  // cpp/bindings/nn_layers.cpp
 namespace tg::bind { void bind_reduce_extra(py::module_& m); }  // cpp/bindings/reduce_extra.cpp
 void bind_dtype_state(py::module_& m);  // cpp/bindings/dtype_state.cpp
 namespace tg::bind { void bind_index_extra(py::module_& m); }  // cpp/bindings/index_extra.cpp
+namespace tg::bind { void bind_reduce_order(py::module_& m); }  // cpp/bindings/reduce_order.cpp
 
 PYBIND11_MODULE(_C, m) {
   m.doc() = "tinygrad_ext C++ core";
@@ -234,4 +235,5 @@ PYBIND11_MODULE(_C, m) {
   bind_random_extra(m);
   bind_dtype_state(m);
   bind_index_extra(m);
+  bind_reduce_order(m);
 }

@@ -136,3 +136,6 @@ from ._random_ops import *  # noqa: F401,F403,E402  (bernoulli, multinomial, ran
 from . import amp, cpu  # noqa: E402,F401  (tg.amp.autocast, tg.cpu.amp.autocast)
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled, set_autocast_enabled  # noqa: E402,F401
 from ._index_extra import *  # noqa: E402,F401,F403  (scatter_reduce, index_add ... repeat_interleave)
+from . import masked  # noqa: F401,E402  (tg.masked)
+from ._reduce_order import *  # noqa: F401,F403,E402  (quantile, nanquantile, mode, nanmedian)
+from ._statistics import *  # noqa: F401,F403,E402  (softmax, log_softmax, cov, corrcoef)

@@ -1,8 +1,10 @@
 """Python faces of the math family: var/std/norm argument parsing, named-tuple results
-(sort, topk, kthvalue, median) and einsum built from permute/reshape/matmul."""
+(sort, topk, kthvalue, median) and einsum (any number of operands, '...') built from
+permute/reshape/matmul."""
 import builtins
 import collections
 import math as _pymath
+import string
 
 from . import _C
 from ._C import Tensor
@@ -45,11 +47,13 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(input, dim, unbiased, keepdim, correction=correction), _C.mean(input, dim, keepdim)
+    dim, c, k = _var_args("var_mean", dim, unbiased, keepdim, correction)
+    return _C._var(input, dim, c, k), _C.mean(input, dim, k)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return std(input, dim, unbiased, keepdim, correction=correction), _C.mean(input, dim, keepdim)
+    dim, c, k = _var_args("std_mean", dim, unbiased, keepdim, correction)
+    return _C._std(input, dim, c, k), _C.mean(input, dim, k)
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
@@ -95,26 +99,46 @@ for _name, _fn in {"var": _var_method, "std": _std_method, "norm": norm, "sort":
 
 # ---- einsum ----
 
+def _expand_ellipsis(lhs, rhs, arrow, operands):
+    """Replaces '...' by letters unused in the equation, aligned from the right across operands (as
+    broadcasting aligns dims); an implicit output lists the ellipsis dims first."""
+    terms = lhs.split(",")
+    if "..." not in lhs:
+        return terms, rhs
+    free = [c for c in string.ascii_letters if c not in lhs + rhs]
+    counts = [op.dim() - (len(t) - 3) if "..." in t else 0 for t, op in zip(terms, operands)]
+    width = builtins.max(counts, default=0)
+    letters = "".join(free[:width])
+    terms = [t.replace("...", letters[width - k:]) if "..." in t else t for t, k in zip(terms, counts)]
+    if arrow:
+        rhs = rhs.replace("...", letters)
+    else:
+        once = collections.Counter(c for c in "".join(terms) if c not in letters)
+        rhs = letters + "".join(sorted(c for c, n in once.items() if n == 1))
+    return terms, rhs
+
+
 def _parse_einsum(equation, operands):
     eq = equation.replace(" ", "")
-    if "..." in eq:
-        raise NotImplementedError("einsum: ellipsis ('...') is not supported")
     lhs, arrow, rhs = eq.partition("->")
-    terms = lhs.split(",")
-    if len(terms) != len(operands):
-        raise ValueError(f"einsum(): {len(terms)} operand subscripts in '{equation}' but "
+    if len(lhs.split(",")) != len(operands):
+        raise ValueError(f"einsum(): {len(lhs.split(','))} operand subscripts in '{equation}' but "
                          f"{len(operands)} operands given")
-    for t, op in zip(terms, operands):
+    for k, (t, op) in enumerate(zip(lhs.split(","), operands)):
+        if t.count("...") > 1 or "." in t.replace("...", ""):
+            raise RuntimeError(f"einsum(): found more than one '.' for operand {k} that is not part of any ellipsis")
+        if ("..." in t and len(t) - 3 > op.dim()) or ("..." not in t and len(t) != op.dim()):
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(t.replace('...', ''))}) does "
+                               f"not match the number of dimensions ({op.dim()}) for operand {k}"
+                               f"{' and no ellipsis was given' if '...' not in t else ''}")
+    terms, rhs = _expand_ellipsis(lhs, rhs, arrow, operands)
+    for t in terms:
         if not t.isalpha() and t:
             raise ValueError(f"einsum(): invalid subscript '{t}' in '{equation}' (letters only)")
-        if len(t) != op.dim():
-            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(t)}) does not match "
-                               f"the number of dimensions ({op.dim()}) for operand {terms.index(t)} "
-                               f"of shape {tuple(op.shape)}")
-    if not arrow:  # implicit output: letters seen exactly once, alphabetically
+    if not arrow and "..." not in lhs:  # implicit output: letters seen exactly once, alphabetically
         counts = collections.Counter("".join(terms))
         rhs = "".join(sorted(c for c, n in counts.items() if n == 1))
-    if len(set(rhs)) != len(rhs) or builtins.any(c not in lhs for c in rhs):
+    if len(set(rhs)) != len(rhs) or builtins.any(c not in "".join(terms) for c in rhs):
         raise ValueError(f"einsum(): invalid output subscripts '{rhs}' in '{equation}'")
     return terms, rhs
 
@@ -151,18 +175,26 @@ def _to_order(term, x, order):
 
 
 def einsum(equation, *operands):
-    """Einstein summation over one or two operands (sum_to, diagonals, transposes, contractions);
-    two-operand contractions become one batched matmul."""
+    """Einstein summation over any number of operands (sum_to, diagonals, transposes, contractions,
+    '...'); operands are contracted left to right, each pair as one batched matmul."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    if len(operands) not in (1, 2):
-        raise NotImplementedError("einsum: only one or two operands are supported")
+    if not operands:
+        raise RuntimeError("einsum(): must provide at least one operand")
     terms, out = _parse_einsum(equation, operands)
     parts = [_diagonalize(t, x) for t, x in zip(terms, operands)]
-    if len(parts) == 1:
-        term, x = _sum_out(*parts[0], out)
-        return _to_order(term, x, out)
-    (ta, a), (tb, b) = parts
+    term, x = parts[0]
+    for k in range(1, len(parts)):
+        later = out + "".join(t for t, _ in parts[k + 1:])
+        tb, b = parts[k]
+        keep = "".join(dict.fromkeys(c for c in term + tb if c in later))  # letters still needed, in order
+        term, x = keep, _contract_pair(term, x, tb, b, keep)
+    term, x = _sum_out(term, x, out)
+    return _to_order(term, x, out)
+
+
+def _contract_pair(ta, a, tb, b, out):
+    """a (letters ta) times b (letters tb), summed over the letters not in `out`, in `out`'s order."""
     ta, a = _sum_out(ta, a, out + tb)
     tb, b = _sum_out(tb, b, out + ta)
     size = {}

@@ -1,7 +1,10 @@
-"""tg.linalg: the norms (vector_norm, matrix_norm, norm), cross and multi_dot, as torch.linalg.
+"""tg.linalg: the norms (vector_norm, matrix_norm, norm), cross, multi_dot, vecdot, vander and
+matrix_power (non-negative powers), as torch.linalg.
 Decompositions (svd, qr, ...) are a later issue; so are the matrix norms that need singular values
 ('nuc', 2, -2)."""
 import math
+
+import tinygrad_ext as _tg
 
 from . import _C
 
@@ -37,6 +40,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if x.numel() == 0 and (ord < 0 or ord == _inf):
         raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor because the "
                            "operation does not have an identity")
+    if x.dtype in (_C.dtype.float16, _C.dtype.bfloat16):  # accumulate in float32, as torch
+        return _C._norm(x.float(), float(ord), dim, keepdim).to(x.dtype)
     return _C._norm(x, float(ord), dim, keepdim)
 
 
@@ -82,7 +87,49 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     return vector_norm(A, ord, dim, keepdim, dtype=dtype)
 
 
-__all__ = ["cross", "multi_dot", "vector_norm", "matrix_norm", "norm"]
+def vecdot(x, y, *, dim=-1):
+    """sum(x * y) over `dim`, broadcasting x and y (real dtypes: conj is the identity)."""
+    return (x * y).sum(dim)
+
+
+def vander(x, N=None):
+    """Columns x**0, x**1, ..., x**(N-1) (increasing powers) along a new last dim, as a running product."""
+    if x.dtype == _C.dtype.bool:
+        raise RuntimeError("linalg.vander supports floating point, complex, and integer tensors, but got Bool")
+    if x.dim() == 0:
+        x = x.reshape(1)
+    n = x.shape[-1] if N is None else N
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    powers = x.unsqueeze(-1).expand(*x.shape, n - 1).cumprod(-1)
+    return _tg.cat([_tg.ones((*x.shape, 1), dtype=x.dtype), powers], -1)
+
+
+def matrix_power(A, n):
+    """A @ A @ ... (n times) by repeated squaring; n = 0 gives identity matrices. Negative powers need
+    an inverse (linalg decompositions, a later issue)."""
+    if A.dim() < 2:
+        raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+    if n < 0:
+        raise NotImplementedError("linalg.matrix_power: negative powers need linalg.inv, not implemented yet")
+    if n == 0:
+        out = A.clone()  # identity matrices that still depend on A (a zero gradient), as torch's copy
+        out.copy_(_C._eye(A.shape[-1], A.shape[-1], A.dtype).expand(A.shape))
+        return out
+    result, square = None, A
+    while n:
+        if n & 1:
+            result = square if result is None else result @ square
+        n >>= 1
+        if n:
+            square = square @ square
+    return result
+
+
+__all__ = ["cross", "multi_dot", "vector_norm", "matrix_norm", "norm", "vecdot", "vander", "matrix_power"]
 
 
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1):

@@ -1,4 +1,4 @@
-// Order statistics along one dim: sort, argsort, topk, kthvalue, median; gradients flow to the
+// Order statistics along one dim: sort, argsort, topk, kthvalue, median, nanmedian; gradients flow to the
 // selected positions through take_along (gather) and its adjoint scatter_add_along.
 #include <algorithm>
 #include <cmath>
@@ -77,8 +77,9 @@ void quick_select(std::vector<int64_t>& ord, int64_t k, const ByValue<T>& gt) {
 
 // Sort: std::sort; StableSort: equal values by position; TopK: partial_sort for small k,
 // else nth_element (+ sort of the first k - 1 when sorted); Kth: quickselect; Median: the lower
-// median, or the first NaN when the row has one.
-enum class Pick { Sort, StableSort, TopK, TopKUnsorted, Kth, Median };
+// median, or the first NaN when the row has one; NanMedian: the lower median of the non-NaN values,
+// or a NaN when there are none.
+enum class Pick { Sort, StableSort, TopK, TopKUnsorted, Kth, Median, NanMedian };
 
 // Row layout [R, n] -> indices [R, k] (the sorts and TopK: the first k in order) or [R, 1]
 // (Kth: the k-th smallest; Median).
@@ -87,7 +88,7 @@ Tensor row_indices(const Tensor& x, int64_t d, int64_t k, bool desc, Pick pick) 
   Tensor rows = rows_of(x, d, cd);
   int64_t n = x->shape[d];
   int64_t R = n == 0 ? shape_numel(Shape(rows->shape.begin(), rows->shape.end() - 1)) : rows->numel() / n;
-  int64_t width = pick == Pick::Median || pick == Pick::Kth ? 1 : k;
+  int64_t width = pick == Pick::Median || pick == Pick::NanMedian || pick == Pick::Kth ? 1 : k;
   Shape out_shape(rows->shape.begin(), rows->shape.end() - 1);
   out_shape.push_back(width);
   Tensor idx = empty(out_shape, DType::Int64);
@@ -118,10 +119,13 @@ Tensor row_indices(const Tensor& x, int64_t d, int64_t k, bool desc, Pick pick) 
             quick_select(order, k - 1, ByValue<T>{xp + r * n, true});
             ip[r] = order[k - 1];
             continue;
-          case Pick::Median: {
+          case Pick::Median:
+          case Pick::NanMedian: {
             int64_t nans = 0;
             for (int64_t i = 0; i < n; ++i) nans += xp[r * n + i] != xp[r * n + i];
-            int64_t pos = nans ? n - nans : (n - 1) / 2;
+            int64_t pos = pick == Pick::NanMedian ? (n - nans - 1) / 2   // (-1) / 2 == 0: all NaN
+                          : nans                  ? n - nans             // the first NaN
+                                                  : (n - 1) / 2;
             std::nth_element(first, first + pos, order.end(), Before<T>{xp + r * n, false});
             ip[r] = order[pos];
             continue;
@@ -230,28 +234,30 @@ std::pair<Tensor, Tensor> kthvalue(const Tensor& x, int64_t k, int64_t dim, bool
   });
 }
 
-std::pair<Tensor, Tensor> median_dim(const Tensor& x, int64_t dim, bool keepdim) {
-  int64_t d = wrap_dim(dim, x->dim(), "median");
-  TG_CHECK(x->dim() == 0 || x->shape[d] > 0, IndexError, "median(): Expected reduction dim ", d,
+namespace {
+std::pair<Tensor, Tensor> median_along(const Tensor& x, int64_t dim, bool keepdim, bool ignore_nan) {
+  const char* op = ignore_nan ? "nanmedian" : "median";
+  int64_t d = wrap_dim(dim, x->dim(), op);
+  TG_CHECK(x->dim() == 0 || x->shape[d] > 0, IndexError, op, "(): Expected reduction dim ", d,
            " to have non-zero size (input shape ", shape_str(x->shape), ")");
   return on_1d(x, [&](const Tensor& t) -> std::pair<Tensor, Tensor> {
-    Tensor idx = row_indices(t, d, 1, false, Pick::Median);
+    Tensor idx = row_indices(t, d, 1, false, ignore_nan ? Pick::NanMedian : Pick::Median);
     Tensor v = take_along(t, idx, d);
     if (!keepdim) return {squeeze(v, d), squeeze(idx, d)};
     return {v, idx};
   });
 }
 
-// median of all elements (lower median; NaN if any). Like torch, the gradient is shared evenly by
-// the elements equal to the result (the NaNs, when it is NaN).
-Tensor median_all(const Tensor& x) {
+// median of all elements (lower median; NaN if any, or if all are NaN for nanmedian). Like torch,
+// the gradient is shared evenly by the elements equal to the result (the NaNs, when it is NaN).
+Tensor median_of_all(const Tensor& x, bool ignore_nan) {
   if (x->numel() == 0) return full({}, Scalar(NAN), x->dtype);
   Tensor out;
   {
     GradModeGuard off(false);
-    out = median_dim(reshape(x, {-1}), 0, false).first;
+    out = median_along(reshape(x, {-1}), 0, false, ignore_nan).first;
   }
-  record("MedianBackward0", {x}, {out}, [&] {
+  record(ignore_nan ? "NanmedianBackward0" : "MedianBackward0", {x}, {out}, [&] {
     return [sx = save(x), so = save_output(out)](const Grads& g) -> Grads {
       Tensor xv = detach(sx.get()), m = detach(so.get());
       Tensor hit = is_floating(m->dtype) && std::isnan(*contiguous(to_dtype(m, DType::Float64))->data<double>())
@@ -262,5 +268,11 @@ Tensor median_all(const Tensor& x) {
   });
   return out;
 }
+}  // namespace
+
+std::pair<Tensor, Tensor> median_dim(const Tensor& x, int64_t dim, bool keepdim) { return median_along(x, dim, keepdim, false); }
+std::pair<Tensor, Tensor> nanmedian_dim(const Tensor& x, int64_t dim, bool keepdim) { return median_along(x, dim, keepdim, true); }
+Tensor median_all(const Tensor& x) { return median_of_all(x, false); }
+Tensor nanmedian_all(const Tensor& x) { return median_of_all(x, true); }
 
 }  // namespace tg

@@ -167,15 +167,6 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return _inplace(input, input * keep * (1.0 / (1.0 - p)), inplace)
 
 
-def embedding(input, weight, padding_idx=None):
-    if padding_idx is not None:
-        n = weight.shape[0]
-        if not -n <= padding_idx < n:
-            raise ValueError(f"embedding: padding_idx {padding_idx} must be within num_embeddings ({n})")
-        padding_idx %= n
-    return _k.embedding(weight, input, padding_idx)
-
-
 def one_hot(tensor, num_classes=-1):
     return _k.one_hot(tensor, num_classes)
 
@@ -189,12 +180,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     """input / max(||input||_p over dim, eps)."""
     if out is not None:
         raise TypeError("normalize: the out= argument is not supported")
-    if p == 2:
-        norm = (input * input).sum(dim, keepdim=True).sqrt()
-    elif p == 1:
-        norm = input.abs().sum(dim, keepdim=True)
-    else:
-        norm = (input.abs() ** p).sum(dim, keepdim=True) ** (1.0 / p)
+    norm = tg.linalg.vector_norm(input, p, dim, keepdim=True)
     return input / tg.maximum(norm, tg.tensor(eps, dtype=input.dtype))
 
 
@@ -336,3 +322,4 @@ from ._spatial_functional import *  # noqa: F401,F403  pad modes, interpolate, s
 from ._dropout_functional import *  # noqa: F401,F403  dropout1d/2d/3d, alpha dropout
 
 from ._conv_functional import *  # noqa: E402,F401,F403  (convolution, pooling, batch_norm)
+from ._embedding_functional import *  # noqa: E402,F401,F403  (embedding with every option, embedding_bag, bilinear)
