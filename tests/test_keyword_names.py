@@ -13,20 +13,24 @@ import tinygrad_ext as tg
 
 # (keyword, reason): the tg names that do not accept it yet.
 GAPS = {
+    ("dimension", "torch's testing override names this keyword; torch's own function rejects it"):
+        "Tensor.narrow_copy",
+    ("diagonal", "torch's testing override names this keyword; torch's own function rejects it"):
+        "Tensor.diag_embed diag_embed",
     ("x1", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
         "cdist",
     ("axis0", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
-        "Tensor.swapdims",
+        "Tensor.swapdims Tensor.swapdims_",
     ("axis1", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
-        "Tensor.swapdims",
+        "Tensor.swapdims Tensor.swapdims_",
     ("descending", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
         "Tensor.topk topk",
     ("dim", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
         "Tensor.permute permute",
     ("dim0", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
-        "Tensor.swapaxes swapaxes",
+        "Tensor.swapaxes Tensor.swapaxes_ swapaxes",
     ("dim1", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
-        "Tensor.swapaxes swapaxes",
+        "Tensor.swapaxes Tensor.swapaxes_ swapaxes",
     ("dtype", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
         "Tensor.cumprod_ Tensor.cumsum_",
     ("from_", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
@@ -42,18 +46,18 @@ GAPS = {
     ("non_blocking", "device-copy keyword (#13 item 3, the device seam)"):
         "Tensor.copy_",
     ("other", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
-        "Tensor.dot dot",
+        "Tensor.dot Tensor.resize_as_ dot",
     ("inputs", "torch's testing override names this parameter `inputs`; torch.adaptive_max_pool1d itself takes `input`"):
         "adaptive_max_pool1d",
     ("self", "torch's testing override names this parameter `self`; torch's function itself takes `input`"):
-        "as_strided_copy as_strided_scatter unfold_copy",
+        "alias_copy as_strided_copy as_strided_scatter broadcast_to diagonal_copy expand_copy narrow_copy permute_copy split_with_sizes_copy squeeze_copy t_copy transpose_copy unbind_copy unfold_copy unsqueeze_copy view_copy",
     ("e", "torch's testing override names this parameter `e`; torch.isin itself takes `elements`"): "isin",
     ("te", "torch's testing override names this parameter `te`; torch.isin itself takes `test_elements`"): "isin",
     ("descending", "torch's testing override has `descending`; torch.msort itself rejects it"): "Tensor.msort msort",
     ("indices", "torch's testing override names this parameter `indices`; Tensor.put_ itself takes `index`"):
         "Tensor.put_",
     ("tensor", "torch's testing override names this parameter `tensor`; Tensor.put_ itself takes `source`"):
-        "Tensor.put_",
+        "Tensor.put_ split_with_sizes",
     ("include_input", "torch's testing override has `include_input`; index_reduce itself takes `include_self`"):
         "Tensor.index_reduce Tensor.index_reduce_ index_reduce",
     ("out", "out= is not implemented yet (msort)"): "msort",
@@ -74,7 +78,7 @@ GAPS = {
     ("size", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
         "Tensor.expand",
     ("split_size_or_sections", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
-        "Tensor.split",
+        "Tensor.split Tensor.split_with_sizes split_with_sizes",
     ("tensor", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
         "isfinite isinf isreal",
     ("weight", "torch's testing signature lists a weight that torch's own l1_loss/mse_loss do not take"):
