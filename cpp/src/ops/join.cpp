@@ -3,6 +3,7 @@
 // have their own kernels and backward.
 #include <algorithm>
 
+#include "tg/alloc_check.h"
 #include "tg/ops.h"
 
 namespace tg {
@@ -174,7 +175,7 @@ std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim) {
   int64_t n = self->shape[d];
   int64_t size = (n + chunks - 1) / chunks;
   if (size == 0) {
-    std::vector<Tensor> out(chunks, slice(self, d, 0, 0, 1));
+    std::vector<Tensor> out = checked_vector(chunks, slice(self, d, 0, 0, 1));
     mark_multi_output_views(out);
     return out;
   }

@@ -12,6 +12,7 @@
 #include <limits>
 #include <memory>
 
+#include "tg/alloc_check.h"
 #include "tg/conv.h"
 #include "tg/parallel.h"
 
@@ -279,6 +280,7 @@ void adaptive_dims(PoolPlan& P, const Shape& output_size, const char* op) {
     const int64_t out = output_size[j];
     TG_CHECK(out >= 0, RuntimeError, op, ": elements of output_size must be greater than or equal to 0 but received {",
              out, "}");
+    check_alloc_size(out, 2 * sizeof(int64_t) + sizeof(double));  // the tables below
     D.out = out;
     D.first.resize(out);
     D.end.resize(out);
