@@ -122,3 +122,7 @@ from ._layer_exports import *  # noqa: E402,F401,F403  (torch.layer_norm, torch.
 from ._reduce_extra import *  # noqa: F401,F403,E402  (addmv ... cummax: products, reductions and scans)
 from . import linalg  # noqa: F401,E402
 from ._activation_exports import *  # noqa: E402,F401,F403  (torch.hardshrink, torch.pdist, Tensor.prelu, ...)
+from ._out import install as _install_out  # noqa: E402  (out= on torch's functions; keep these last)
+from ._numpy_names import install as _install_numpy_names  # noqa: E402  (axis= / keepdims=)
+_install_out(globals())
+_install_numpy_names(globals())
