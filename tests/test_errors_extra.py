@@ -34,9 +34,21 @@ def _raises_like_torch(call, error):
     lambda lib, F: lib.zeros(2 ** 20, 2 ** 20, 2 ** 10),
     lambda lib, F: lib.full((2 ** 42,), 1.0),
     lambda lib, F: lib.ones(0, 3).chunk(2 ** 40),
+    # sizes whose arithmetic overflows int64 (UBSan found these in the crash test)
+    lambda lib, F: lib.ones(2, 3).tile(2 ** 62),
+    lambda lib, F: lib.ones(2, 3).view(2 ** 40, 2 ** 40),
+    lambda lib, F: lib.ones(2, 3).reshape(2 ** 40, 2 ** 40),
+    lambda lib, F: F.avg_pool1d(lib.ones(2, 3), 2 ** 63 - 1),
 ])
 def test_huge_argument_sizes_raise_runtime_error(call):
     _raises_like_torch(call, RuntimeError)
+
+
+def test_integer_products_wrap_around_as_torch():
+    for lib in (torch, tg):
+        assert lib.tensor([2 ** 62, 5]).prod().item() == torch.tensor([2 ** 62, 5]).prod().item()
+        assert lib.lcm(lib.tensor([2 ** 62]), lib.tensor([5])).tolist() == [4611686018427387904]
+    assert len(tg.ones(2, 3).chunk(2 ** 63 - 1)) == 2  # ceil(n / chunks) without overflow
 
 
 def test_size_check_leaves_ordinary_sizes_alone():
