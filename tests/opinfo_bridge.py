@@ -99,8 +99,9 @@ def rebind(fn, memo=None):
     memo = {} if memo is None else memo
     if fn in memo:
         return memo[fn]
-    if isinstance(fn, functools.partial):
-        return functools.partial(rebind(fn.func, memo), *fn.args, **fn.keywords)
+    if isinstance(fn, functools.partial):  # op_db's partial(F.hardsigmoid, inplace=True) and its like
+        func = resolve(fn.func)[0] if not _is_testing_function(fn.func) and _torch_path(fn.func, None) else fn.func
+        return functools.partial(rebind(func, memo), *fn.args, **fn.keywords)
     if not _is_testing_function(fn):
         return fn
     names = set()
@@ -156,6 +157,8 @@ def _strided_like(t, make):
     sizes, strides = list(t.shape), list(t.stride())
     live = [d for d in range(t.dim()) if strides[d] != 0 and sizes[d] != 1]
     order = sorted(live, key=lambda d: -strides[d])  # outermost first
+    if not live and t.numel() > 1:  # one element seen everywhere (an expanded scalar): keep it expanded
+        return make(np.array(values.reshape(-1)[:1].numpy()).reshape([1] * t.dim())).expand(*sizes)
     ok = bool(order) and not t.is_contiguous() and t.numel() > 1
     for a, b in zip(order, order[1:]):
         ok = ok and strides[a] % strides[b] == 0 and strides[a] // strides[b] >= sizes[b]
@@ -223,6 +226,14 @@ def to_tg(x, memo):
         raise Missing(f"argument {x!r}")
     if callable(x) and _is_testing_function(x):
         return rebind(x)
+    if callable(x) and not isinstance(x, type) and _torch_path(x, None):  # a torch function given as an
+        return resolve(x)[0]                                               # argument (distance_function=)
+    if isinstance(x, torch.nn.Module) and not list(x.parameters()) and hasattr(tg.nn, type(x).__name__):
+        module = getattr(tg.nn, type(x).__name__)()  # a parameterless module (PairwiseDistance()): its settings
+        for key, value in vars(x).items():
+            if not key.startswith("_") and key in vars(module):
+                setattr(module, key, value)
+        return module
     return x
 
 

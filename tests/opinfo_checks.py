@@ -43,7 +43,7 @@ RANDOM_NAMES = {"bernoulli", "multinomial", "normal", "uniform", "randn", "rand_
                 "nn.functional.dropout3d", "nn.functional.alpha_dropout", "nn.functional.rrelu",
                 "nn.functional.feature_alpha_dropout", "nn.functional.fractional_max_pool2d",
                 "nn.functional.fractional_max_pool3d", "native_dropout_backward", "cauchy",
-                "exponential", "geometric", "log_normal", "random"}
+                "exponential", "geometric", "log_normal", "random", "randn"}
 
 ENTRIES = {(o.name + ("." + o.variant_test_name if o.variant_test_name else "")): o for o in op_db}
 

@@ -17,8 +17,6 @@ GAPS = {
         "Tensor.narrow_copy",
     ("diagonal", "torch's testing override names this keyword; torch's own function rejects it"):
         "Tensor.diag_embed diag_embed",
-    ("x1", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
-        "cdist",
     ("axis0", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
         "Tensor.swapdims Tensor.swapdims_",
     ("axis1", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
@@ -31,12 +29,8 @@ GAPS = {
         "Tensor.swapaxes Tensor.swapaxes_ swapaxes",
     ("dim1", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
         "Tensor.swapaxes Tensor.swapaxes_ swapaxes",
-    ("dtype", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
-        "Tensor.cumprod_ Tensor.cumsum_",
     ("from_", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
         "Tensor.uniform_",
-    ("hook", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
-        "Tensor.register_hook Tensor.register_post_accumulate_grad_hook",
     ("inplace", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
         "Tensor.relu relu",
     ("layout", "devices (#13 item 3, the device seam)"):
@@ -62,13 +56,13 @@ GAPS = {
         "Tensor.index_reduce Tensor.index_reduce_ index_reduce",
     ("out", "out= is not implemented yet (msort)"): "msort",
     ("out", "out= (writing into a given tensor) is not implemented yet"):
-        "abs acos acosh add addbmm addcdiv addcmul addmm addmv addr aminmax any arccos arccosh arcsin arcsinh arctan arctan2 arctanh asin asinh atan atan2 atanh baddbmm bitwise_and bitwise_left_shift bitwise_not bitwise_or bitwise_right_shift bitwise_xor bmm bucketize cat ceil chain_matmul clamp clamp_max clamp_min clip concat concatenate copysign cos cosh cross cummax cummin cumprod cumsum deg2rad diag diff digamma div divide dot eq erf erfc erfinv exp exp2 expm1 fix float_power floor fmax fmin fmod frac full_like gather gcd ge ger gt heaviside histc hypot i0 index_select inner isneginf isposinf kthvalue lcm ldexp le lerp lgamma log log10 log1p log2 logaddexp logaddexp2 logcumsumexp logical_and logical_not logical_or logical_xor logsumexp lt masked_select matmul max maximum min minimum mul multiply mv nan_to_num nanmean ne neg negative nextafter norm outer polygamma positive pow rad2deg reciprocal remainder renorm resolve_conj resolve_neg round rsqrt searchsorted sgn sigmoid sign signbit sin sinc sinh sort sqrt square squeeze stack sub subtract take_along_dim tan tanh tensordot topk tril triu trunc unsqueeze xlogy",
     ("out", "out= of the order statistics and histogram (written with the rest of out=; not implemented yet)"):
         "histogram mode nanquantile quantile",
     ("min", "torch's testing override lists histc's min/max for histogram; torch.histogram itself rejects them"):
         "Tensor.histogram histogram",
     ("max", "torch's testing override lists histc's min/max for histogram; torch.histogram itself rejects them"):
         "Tensor.histogram histogram",
+        "full_like resolve_conj resolve_neg squeeze unsqueeze",
     ("out_dtype", "mm/bmm(out_dtype=) needs the low-precision dtypes (the dtype seam)"):
         "Tensor.bmm Tensor.mm bmm",
     ("self", "keyword name differs from torch's (variadic or differently named parameter in the binding; to fix)"):
@@ -93,6 +87,12 @@ GAPS = {
 def _accepted_keywords(fn):
     """The keyword names fn accepts (None: anything, it takes **kwargs). pybind11 functions have no
     Python signature, so their overloads are read from the docstring pybind11 writes."""
+    if getattr(fn, "aliases_of", None) is not None:  # axis=/keepdims= aliases (tinygrad_ext/_numpy_names.py)
+        return _accepted_keywords(fn.aliases_of)
+    inner = getattr(fn, "out_of", None)
+    if inner is not None:  # given out= by tinygrad_ext/_out.py: the function's own keywords and out
+        names = _accepted_keywords(inner)
+        return None if names is None else names | {"out"}
     try:
         params = inspect.signature(fn).parameters.values()
     except (ValueError, TypeError):
@@ -155,6 +155,11 @@ def test_torch_keyword_names_are_accepted():
     lambda lib, x: lib.transpose(input=x, dim0=0, dim1=1), lambda lib, x: lib.clamp(x, min=0.0, max=0.5),
     lambda lib, x: lib.add(input=x, other=x, alpha=2), lambda lib, x: lib.where(x > 0, input=x, other=x * 2),
     lambda lib, x: x.type(dtype=lib.float64), lambda lib, x: lib.cat(tensors=[x, x], dim=1),
+    # numpy-style aliases torch accepts wherever there is a dim / keepdim
+    lambda lib, x: x.argmax(axis=1), lambda lib, x: lib.sum(x, axis=0, keepdims=True),
+    lambda lib, x: x.mean(axis=1, keepdims=True), lambda lib, x: lib.amax(x, axis=(0, 1)),
+    lambda lib, x: x.softmax(axis=0), lambda lib, x: lib.cat([x, x], axis=1), lambda lib, x: x.max(axis=0).values,
+    lambda lib, x: lib.cdist(x1=x, x2=x), lambda lib, x: x.clone().cumsum_(0, dtype=lib.float32),
 ])
 def test_keyword_calls_match_torch(call):
     data = [[1.0, -2.0, 3.0], [0.25, 0.5, -1.0]]

@@ -69,6 +69,9 @@ Tensor scatter_any(T self, int64_t dim, T index, const py::handle& src, const py
 Tensor fill_value(T self, const py::handle& v) {
   if (py::isinstance<TensorImpl>(v)) return v.cast<Tensor>();
   auto s = as_scalar(v);
+  // a complex number is a Number to torch, which then cannot convert it to a real dtype
+  TG_CHECK(!PyComplex_Check(v.ptr()), RuntimeError, "value cannot be converted to type ", dtype_name(self->dtype),
+           " without overflow");
   TG_CHECK(s, TypeError, "masked_fill(): argument 'value' must be Number or Tensor, not ",
            type_name(v));
   return scalar_tensor(*s, self->dtype);

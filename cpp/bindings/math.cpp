@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common.h"
+#include "self_arg.h"
 
 namespace tg::bind {
 
@@ -82,15 +83,23 @@ void bind_math(py::module_& m) {
 #define TG_BINARY(name, fn)                                                                         \
   both(#name, [](T a, O b) { return fn(a, operand(a, b, #name)); }, py::arg("other"));            \
   cls.def(#name "_", [](T a, O b) { return inplace(a, fn(src(a), operand(a, b, #name "_")), #name "_"); }, py::arg("other"));
-  TG_BINARY(logical_and, logical_and) TG_BINARY(logical_or, logical_or) TG_BINARY(logical_xor, logical_xor)
   TG_BINARY(bitwise_and, bitwise_and) TG_BINARY(bitwise_or, bitwise_or) TG_BINARY(bitwise_xor, bitwise_xor)
   TG_BINARY(fmod, fmod) TG_BINARY(remainder, remainder) TG_BINARY(floor_divide, floor_divide)
-  TG_BINARY(atan2, atan2) TG_BINARY(arctan2, atan2)
 #undef TG_BINARY
+  // torch has no Number overloads of these: a Python number as `other` is a TypeError.
+#define TG_BINARY_TENSOR(name, fn)                                                       \
+  both(#name, [](T a, T b) { return fn(a, b); }, py::arg("other"));                     \
+  cls.def(#name "_", [](T a, T b) { return inplace(a, fn(src(a), b), #name "_"); }, py::arg("other"));
+  TG_BINARY_TENSOR(logical_and, logical_and) TG_BINARY_TENSOR(logical_or, logical_or)
+  TG_BINARY_TENSOR(logical_xor, logical_xor) TG_BINARY_TENSOR(atan2, atan2) TG_BINARY_TENSOR(arctan2, atan2)
+#undef TG_BINARY_TENSOR
   // Operators: a op b, b op a (reflected) and a op= b.
 #define TG_OPERATOR(dunder, fn)                                                                           \
   cls.def("__" dunder "__", [](T a, O b) { return fn(a, operand(a, b, dunder)); }, py::is_operator());    \
-  cls.def("__r" dunder "__", [](T a, O b) { return fn(operand(a, b, dunder), a); }, py::is_operator());   \
+  cls.def("__r" dunder "__", [](O self, O b) {                                                          \
+    Tensor a = self_tensor(self, "__r" dunder "__");                                                      \
+    return fn(operand(a, b, dunder), a);                                                                  \
+  }, py::is_operator());                                                                                  \
   cls.def("__i" dunder "__", [](T a, O b) { return inplace(a, fn(src(a), operand(a, b, dunder)), dunder); }, py::is_operator());
   TG_OPERATOR("and", bitwise_and) TG_OPERATOR("or", bitwise_or) TG_OPERATOR("xor", bitwise_xor)
   TG_OPERATOR("mod", remainder) TG_OPERATOR("floordiv", floor_divide)
@@ -147,8 +156,19 @@ void bind_math(py::module_& m) {
        py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
   both("cumprod", [](T x, int64_t dim, O dtype) { return cumprod(x, dim, as_dtype(dtype)); },
        py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
-  cls.def("cumsum_", [](T x, int64_t dim) { return inplace(x, cumsum(src(x), dim, x->dtype), "cumsum_"); }, py::arg("dim"));
-  cls.def("cumprod_", [](T x, int64_t dim) { return inplace(x, cumprod(src(x), dim, x->dtype), "cumprod_"); }, py::arg("dim"));
+  // dtype= must be x's own dtype, as torch
+  auto scan_dtype = [](T x, const py::handle& dtype) {
+    DType dt = as_dtype(dtype).value_or(x->dtype);
+    TG_CHECK(dt == x->dtype, RuntimeError, "Bad in-place call: input tensor dtype ", dtype_name(x->dtype),
+             " and output tensor dtype ", dtype_name(dt), " should match");
+    return dt;
+  };
+  cls.def("cumsum_", [scan_dtype](T x, int64_t dim, O dtype) {
+    return inplace(x, cumsum(src(x), dim, scan_dtype(x, dtype)), "cumsum_");
+  }, py::arg("dim"), py::arg("dtype") = py::none());
+  cls.def("cumprod_", [scan_dtype](T x, int64_t dim, O dtype) {
+    return inplace(x, cumprod(src(x), dim, scan_dtype(x, dtype)), "cumprod_");
+  }, py::arg("dim"), py::arg("dtype") = py::none());
   both("count_nonzero", [](T x, O dim) { return count_nonzero(x, as_dims(dim)); }, py::arg("dim") = py::none());
   both("all", [](T x, O dim, bool keepdim) { return all(x, as_dims(dim), keepdim); }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   both("any", [](T x, O dim, bool keepdim) { return any(x, as_dims(dim), keepdim); }, py::arg("dim") = py::none(), py::arg("keepdim") = false);

@@ -3,6 +3,7 @@
 
 #include "tg/default_dtype.h"
 #include "common.h"
+#include "self_arg.h"
 
 namespace tg::bind {
 
@@ -241,15 +242,15 @@ void bind_ops(py::module_& m) {
 
   // ---- operators ----
   cls.def("__add__", [](T a, O b) { return operator_or_defer(a, b, add_tt, add_ts, "add"); }, py::is_operator())
-      .def("__radd__", [](T a, O b) { return reflected(a, b, add_tt, add_ts, "add"); }, py::is_operator())
+      .def("__radd__", [](O a, O b) { return reflected(self_tensor(a, "__radd__"), b, add_tt, add_ts, "add"); }, py::is_operator())
       .def("__sub__", [](T a, O b) { return operator_or_defer(a, b, sub_tt, sub_ts, "sub"); }, py::is_operator())
-      .def("__rsub__", [](T a, O b) { return reflected(a, b, sub_tt, rsub_ts, "sub"); }, py::is_operator())
+      .def("__rsub__", [](O a, O b) { return reflected(self_tensor(a, "__rsub__"), b, sub_tt, rsub_ts, "sub"); }, py::is_operator())
       .def("__mul__", [](T a, O b) { return operator_or_defer(a, b, mul_tt, mul_ts, "mul"); }, py::is_operator())
-      .def("__rmul__", [](T a, O b) { return reflected(a, b, mul_tt, mul_ts, "mul"); }, py::is_operator())
+      .def("__rmul__", [](O a, O b) { return reflected(self_tensor(a, "__rmul__"), b, mul_tt, mul_ts, "mul"); }, py::is_operator())
       .def("__truediv__", [](T a, O b) { return operator_or_defer(a, b, div_tt, div_ts, "div"); }, py::is_operator())
-      .def("__rtruediv__", [](T a, O b) { return reflected(a, b, div_tt, rdiv_ts, "div"); }, py::is_operator())
+      .def("__rtruediv__", [](O a, O b) { return reflected(self_tensor(a, "__rtruediv__"), b, div_tt, rdiv_ts, "div"); }, py::is_operator())
       .def("__pow__", [](T a, O b) { return operator_or_defer(a, b, pow_tt, pow_ts, "pow"); }, py::is_operator())
-      .def("__rpow__", [](T a, O b) { return reflected(a, b, pow_tt, rpow_ts, "pow"); }, py::is_operator())
+      .def("__rpow__", [](O a, O b) { return reflected(self_tensor(a, "__rpow__"), b, pow_tt, rpow_ts, "pow"); }, py::is_operator())
       .def("__matmul__", [](T a, T b) { return matmul(a, b); }, py::is_operator())
       .def("__eq__", [](T a, O b) {  // torch's __eq__ alone compares with an array's values itself
         if (py::isinstance<py::array>(b))
@@ -266,7 +267,8 @@ void bind_ops(py::module_& m) {
       .def("__iadd__", [](T a, O b) { return binary_inplace(a, b, BinaryOp::Add, add_tt, add_ts, "add_", false); }, py::is_operator())
       .def("__isub__", [](T a, O b) { return binary_inplace(a, b, BinaryOp::Sub, sub_tt, sub_ts, "sub_", false); }, py::is_operator())
       .def("__imul__", [](T a, O b) { return binary_inplace(a, b, BinaryOp::Mul, mul_tt, mul_ts, "mul_", true); }, py::is_operator())
-      .def("__itruediv__", [](T a, O b) { return binary_inplace(a, b, BinaryOp::Div, div_tt, div_ts, "div_", true); }, py::is_operator());
+      .def("__itruediv__", [](T a, O b) { return binary_inplace(a, b, BinaryOp::Div, div_tt, div_ts, "div_", true); }, py::is_operator())
+      .def("__ipow__", [](T a, O b) { return inplace(a, binary(inplace_source(a, b), b, pow_tt, pow_ts, "pow_"), "pow_"); }, py::is_operator());
 
   // ---- functions that are both tg.name(input, ...) and Tensor.name(...) ----
   auto both = [&](const char* name, auto fn, auto... extra) {

@@ -88,8 +88,8 @@ void bind_reduce_extra(py::module_& m) {
     return diff(x, n, dim, opt_tensor(prepend, "diff"), opt_tensor(append, "diff"));
   }, py::arg("n") = 1, py::arg("dim") = -1, py::arg("prepend") = py::none(), py::arg("append") = py::none());
 
-  both("cdist", [](T a, T b, O p, O mode) { return cdist(a, b, number(p, "cdist", "p").f); }, py::arg("x2").none(false),
-       py::arg("p") = 2.0, py::arg("compute_mode") = py::none());
+  m.def("cdist", [](T a, T b, O p, O mode) { return cdist(a, b, number(p, "cdist", "p").f); }, py::arg("x1"),
+        py::arg("x2").none(false), py::arg("p") = 2.0, py::arg("compute_mode") = py::none());
   both("renorm", [](T x, O p, int64_t dim, O maxnorm) {
     return renorm(x, number(p, "renorm", "p").f, dim, number(maxnorm, "renorm", "maxnorm").f);
   }, py::arg("p"), py::arg("dim"), py::arg("maxnorm"));

@@ -177,7 +177,7 @@ void bind_tensor(py::module_& m) {
         if (t->is_leaf()) t->meta().hooks.push_back(hook);
         else t->grad_fn()->pre_hooks[t->autograd->output_nr].push_back(hook);
         return RemovableHandle{alive};
-      })
+      }, py::arg("hook"))
       .def("register_post_accumulate_grad_hook", [](const Tensor& t, py::function fn) {
         TG_CHECK(t->requires_grad(), RuntimeError,
                  "cannot register a hook on a tensor that doesn't require gradient");
@@ -191,7 +191,7 @@ void bind_tensor(py::module_& m) {
           if (!r.is_none()) throw TypeError(str("expected None, but hook returned '", type_name(r), "'"));
         });
         return RemovableHandle{alive};
-      })
+      }, py::arg("hook"))
       .def("detach", [](const Tensor& t) { return detach(t); })
       .def("detach_", [](const Tensor& t) {
         TG_CHECK(!t->is_view(), RuntimeError, "Can't detach views in-place. Use detach() instead.");

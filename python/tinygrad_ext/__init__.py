@@ -139,3 +139,7 @@ from ._index_extra import *  # noqa: E402,F401,F403  (scatter_reduce, index_add 
 from . import masked  # noqa: F401,E402  (tg.masked)
 from ._reduce_order import *  # noqa: F401,F403,E402  (quantile, nanquantile, mode, nanmedian)
 from ._statistics import *  # noqa: F401,F403,E402  (softmax, log_softmax, cov, corrcoef)
+from ._out import install as _install_out  # noqa: E402  (out= on torch's functions; keep these last)
+from ._numpy_names import install as _install_numpy_names  # noqa: E402  (axis= / keepdims=)
+_install_out(globals())
+_install_numpy_names(globals())

@@ -3,6 +3,7 @@ import numpy as np
 
 from . import _C
 from ._C import Tensor, dtype as _dtype
+from ._tensor_surface import strided
 
 float32 = _dtype.float32
 _default_float = _C._get_default_dtype  # torch.get_default_dtype(): float32 unless set
@@ -159,11 +160,20 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     _on_device(device, "arange")
     if end is None:
         start, end = 0, start
+    if dtype is not None and not dtype.is_floating_point and isinstance(step, float) and step and not int(step):
+        raise ValueError("step must be nonzero")  # torch: the step in an integer dtype truncates to 0
     return _finish(_C._arange(start, end, step, dtype), requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     _on_device(device, "linspace")
+    if not isinstance(steps, int):
+        raise TypeError(f"linspace() received an invalid combination of arguments - got ({type(start).__name__}, "
+                        f"{type(end).__name__}, {type(steps).__name__}): steps must be int")
+    dims = [x.dim() if isinstance(x, Tensor) else 0 for x in (start, end)]
+    if dims != [0, 0]:
+        raise RuntimeError("linspace only supports 0-dimensional start and end tensors, but got tensors with "
+                           f"dimensions {dims[0]} and {dims[1]}")
     return _finish(_C._linspace(float(start), float(end), int(steps), dtype or _default_float()), requires_grad)
 
 
@@ -196,10 +206,12 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     return _C._randperm(n, dtype or _dtype.int64, generator)
 
 
-def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, layout=None, device=None,
-           requires_grad=False):
+def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None, device=None, requires_grad=False, *,
+           layout=None, pin_memory=False):
     """normal(mean, std, size) with float mean/std; tensor mean/std broadcast like torch."""
     _on_device(device, "normal")
+    if layout not in (None, strided):
+        raise RuntimeError(f"normal(): only the strided layout is supported, got {layout}")
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         shape = _C.broadcast_shapes(getattr(mean, "shape", ()), getattr(std, "shape", ()))
         dt = mean.dtype if isinstance(mean, Tensor) else std.dtype

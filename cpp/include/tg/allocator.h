@@ -10,7 +10,8 @@ namespace tg {
 // Blocks of at least this many bytes take the large-block path.
 constexpr size_t kLargeBlockBytes = size_t(1) << 20;
 
-void* allocate_bytes(size_t nbytes);        // never returns null: throws std::bad_alloc
+// Never returns null: RuntimeError (tg/alloc_check.h) for more than the machine has, else std::bad_alloc.
+void* allocate_bytes(size_t nbytes);
 void free_bytes(void* p, size_t nbytes);    // nbytes: what was passed to allocate_bytes
 
 struct AllocatorStats {

@@ -7,6 +7,8 @@
 // 15,626 page faults and 64 MB of kernel zeroing per op, several times the cost of the op itself.
 #include "tg/allocator.h"
 
+#include "tg/alloc_check.h"
+
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -156,6 +158,7 @@ constexpr bool kPools = true;
 #endif
 
 void* allocate_bytes(size_t nbytes) {
+  check_alloc_bytes(nbytes);  // RuntimeError for more than the machine has
   if (!kPools) {
     void* p = std::aligned_alloc(64, round_up(nbytes == 0 ? 1 : nbytes, 64));
     if (!p) throw std::bad_alloc();

@@ -151,7 +151,11 @@ Tensor lcm(const Tensor& a, const Tensor& b) {
     using T = decltype(x);
     T g = std::gcd(x, y);
     if (g == 0) return T(0);
-    T r = static_cast<T>((x / g) * y);
+    T r;
+    if constexpr (std::is_signed_v<T>)  // wraps around on overflow, as torch (no signed overflow)
+      r = static_cast<T>(static_cast<std::make_unsigned_t<T>>(x / g) * static_cast<std::make_unsigned_t<T>>(y));
+    else
+      r = static_cast<T>((x / g) * y);
     return r < 0 ? static_cast<T>(-r) : r;
   });
 }

@@ -3,6 +3,7 @@
 // have their own kernels and backward.
 #include <algorithm>
 
+#include "tg/alloc_check.h"
 #include "tg/ops.h"
 
 namespace tg {
@@ -172,9 +173,9 @@ std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim) {
   TG_CHECK(chunks > 0, RuntimeError, "chunk expects `chunks` to be greater than 0, got: ", chunks);
   int64_t d = wrap_dim(dim, self->dim(), "chunk");
   int64_t n = self->shape[d];
-  int64_t size = (n + chunks - 1) / chunks;
+  int64_t size = n == 0 ? 0 : (n - 1) / chunks + 1;  // ceil(n / chunks) without overflow
   if (size == 0) {
-    std::vector<Tensor> out(chunks, slice(self, d, 0, 0, 1));
+    std::vector<Tensor> out = checked_vector(chunks, slice(self, d, 0, 0, 1));
     mark_multi_output_views(out);
     return out;
   }
@@ -207,7 +208,7 @@ Tensor repeat(const Tensor& self, const Shape& repeats) {
     inter.push_back(padded[i]);
     big.push_back(repeats[i]);
     big.push_back(padded[i]);
-    out.push_back(repeats[i] * padded[i]);
+    out.push_back(checked_product({repeats[i], padded[i]}));
   }
   return reshape(expand(reshape(self, inter), big), out);
 }

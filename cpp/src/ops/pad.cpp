@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "reduced_float.h"
+#include "tg/alloc_check.h"
 #include "tg/nn_layers.h"
 #include "tg/parallel.h"
 
@@ -18,7 +19,7 @@ using IndexMaps = std::shared_ptr<const std::vector<std::vector<int64_t>>>;
 // replicate index from the padded origin (negative pads crop what that mapping covers); circular first
 // crops by the negative pads and then wraps around what is left, as torch.
 std::vector<int64_t> source_index(int64_t size, int64_t l, int64_t r, const std::string& mode) {
-  std::vector<int64_t> m(static_cast<size_t>(size + l + r));
+  std::vector<int64_t> m = checked_vector<int64_t>(size + l + r);
   int64_t crop_l = std::max<int64_t>(-l, 0), kept = size - crop_l - std::max<int64_t>(-r, 0);
   for (int64_t o = 0; o < static_cast<int64_t>(m.size()); ++o) {
     int64_t i = o - l;

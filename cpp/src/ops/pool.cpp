@@ -12,6 +12,7 @@
 #include <limits>
 #include <memory>
 
+#include "tg/alloc_check.h"
 #include "tg/conv.h"
 #include "tg/parallel.h"
 #include "reduced_float.h"
@@ -261,9 +262,10 @@ void window_dims(PoolPlan& P, const Shape& kernel, const Shape& stride, const Sh
     TG_CHECK(p >= 0, RuntimeError, op, ": pad must be non-negative, but got pad: ", p);
     TG_CHECK(p <= k / 2, RuntimeError, "pad should be at most half of effective kernel size, but got pad=", p,
              ", kernel_size=", k, " and dilation=", d);
-    const int64_t span = D.in + 2 * p - d * (k - 1) - 1 + (ceil_mode ? s - 1 : 0);
-    int64_t out = (span >= 0 ? span / s : -((-span + s - 1) / s)) + 1;
-    if (ceil_mode && (out - 1) * s >= D.in + p) --out;
+    // in 128 bits: kernel, stride and dilation may be anything up to 2^63 - 1
+    const __int128 span = __int128(D.in) + 2 * __int128(p) - __int128(d) * (k - 1) - 1 + (ceil_mode ? s - 1 : 0);
+    int64_t out = static_cast<int64_t>((span >= 0 ? span / s : -((-span + s - 1) / s)) + 1);
+    if (ceil_mode && __int128(out - 1) * s >= D.in + p) --out;
     D.out = out;
     D.dil = d;
     if (out <= 0) continue;  // reported below with every dim
@@ -295,6 +297,7 @@ void adaptive_dims(PoolPlan& P, const Shape& output_size, const char* op) {
     const int64_t out = output_size[j];
     TG_CHECK(out >= 0, RuntimeError, op, ": elements of output_size must be greater than or equal to 0 but received {",
              out, "}");
+    check_alloc_size(out, 2 * sizeof(int64_t) + sizeof(double));  // the tables below
     D.out = out;
     D.first.resize(out);
     D.end.resize(out);

@@ -2,6 +2,7 @@
 // Single-dim kernels move the dim last (rows of length n), work on rows, and move it back.
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "tg/default_dtype.h"
 #include "ops/math_util.h"
@@ -67,6 +68,16 @@ using namespace math;
 
 namespace {
 
+// a * b, wrapping around on overflow for signed integers as torch does (no undefined behaviour)
+template <typename T>
+T mul_wrapping(T a, T b) {
+  if constexpr (std::is_integral_v<T> && std::is_signed_v<T>)
+    return static_cast<T>(static_cast<std::make_unsigned_t<T>>(a) * static_cast<std::make_unsigned_t<T>>(b));
+  else
+    return a * b;
+}
+
+
 // Product of each row, or, with `others`, each element's product of the rest of its row
 // (exact with zeros: a row with one zero gives the others' product at the zero, 0 elsewhere).
 template <typename T>
@@ -76,7 +87,7 @@ void prod_rows(const T* x, T* out, int64_t rows, int64_t n, bool others) {
       const T* row = x + r * n;
       if (!others) {
         T p = 1;
-        for (int64_t i = 0; i < n; ++i) p *= row[i];
+        for (int64_t i = 0; i < n; ++i) p = mul_wrapping(p, row[i]);
         out[r] = p;
         continue;
       }

@@ -92,15 +92,14 @@ Tensor histc(const Tensor& x, int64_t bins, double lo, double hi) {
     TG_CHECK(std::isfinite(lo) && std::isfinite(hi), RuntimeError, "torch.histc(): range of [", lo, ", ", hi, "] is not finite");
   }
   if (lo == hi) lo -= 1, hi += 1;
-  std::vector<double> counts(bins, 0.0);
+  Tensor out = zeros({bins}, DType::Float64);
+  double* counts = out->data<double>();
   for (int64_t i = 0; i < n; ++i) {
     double v = xp[i];
     if (!(v >= lo && v <= hi)) continue;  // outside the range, or NaN
     int64_t b = static_cast<int64_t>((v - lo) * bins / (hi - lo));
     counts[std::min(b, bins - 1)] += 1;  // the upper edge belongs to the last bin
   }
-  Tensor out = empty({bins}, DType::Float64);
-  std::copy(counts.begin(), counts.end(), out->data<double>());
   return cast_for_kernel(out, x->dtype);
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "reduced_float.h"
+#include "tg/alloc_check.h"
 #include "tg/nn_layers.h"
 #include "tg/parallel.h"
 
@@ -85,6 +86,7 @@ TapsPtr make_taps(int64_t in, int64_t out, const std::string& mode, bool align_c
   t->K = mode == "linear" ? 2 : mode == "cubic" ? 4 : 1;
   if (mode == "area")  // adaptive average pooling: window [floor(o in / out), ceil((o + 1) in / out))
     t->K = out > 0 ? (in + out - 1) / out + 1 : 1;
+  check_alloc_size(checked_product({out, t->K}), sizeof(int64_t) + sizeof(double));
   t->index.assign(static_cast<size_t>(out * t->K), 0);
   t->weight.assign(static_cast<size_t>(out * t->K), 0.0);
   for (int64_t o = 0; o < out; ++o) {

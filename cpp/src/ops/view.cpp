@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "tg/alloc_check.h"
 #include "tg/ops.h"
 
 namespace tg {
@@ -19,7 +20,7 @@ Shape infer_shape(const Shape& shape, int64_t numel, const char* op) {
       infer = static_cast<int64_t>(i);
     } else {
       TG_CHECK(out[i] >= 0, RuntimeError, op, ": invalid shape dimension ", out[i]);
-      known *= out[i];
+      known = checked_product({known, out[i]});
     }
   }
   if (infer >= 0) {

@@ -160,12 +160,15 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 
 
 def _as_rows(input, target, op):
-    """(N, C) views of a (C,) or (N, C) input and its target."""
-    if input.dim() not in (1, 2):
+    """(N, C) views of a () (one class), (C,) or (N, C) input and its target; N may be 0, C may not."""
+    if input.dim() > 2:
         raise RuntimeError(f"{op}: expected 1D or 2D input, got {input.dim()}D input of shape "
                            f"{list(input.shape)}")
-    if input.dim() == 1:
-        return input.unsqueeze(0), target.reshape(1, -1), True
+    if input.dim() >= 1 and input.shape[-1] == 0:
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(input.shape)}")
+    if input.dim() < 2:
+        return input.reshape(1, -1), target.reshape(1, -1), True
     return input, target, False
 
 
@@ -180,16 +183,16 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
                            f"of size: {list(input.shape)}")
     x, t, single = _as_rows(input, target, "multilabel_margin_loss")
     n, c = x.shape
-    listed = [[0.0] * c for _ in range(n)]  # listed[r][j]: class j is one of row r's targets
+    listed = [[0.0] * c for _ in range(n)]  # listed[r][j]: how often row r's target list names class j
     for r, row in enumerate(t.tolist()):
         for idx in row:
             if idx < 0:
                 break
             if idx >= c:
                 raise RuntimeError(f"multilabel_margin_loss: target index {idx} is out of bounds for {c} classes")
-            listed[r][idx] = 1.0
-    is_target = tg.tensor(listed, dtype=x.dtype)
-    pair_mask = is_target.unsqueeze(2) * (1 - is_target).unsqueeze(1)  # [r, j, i]: j a target, i not
+            listed[r][idx] += 1.0  # torch sums over the list's entries: a repeated class counts again
+    times = tg.tensor(listed, dtype=x.dtype)
+    pair_mask = times.unsqueeze(2) * (times == 0).to(x.dtype).unsqueeze(1)  # [r, j, i]: j a target, i not
     margins = _relu(1 - (x.unsqueeze(2) - x.unsqueeze(1)))
     loss = (margins * pair_mask).sum((1, 2)) / c
     if single:
@@ -205,12 +208,18 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     _check_tensors("multi_margin_loss", input=input, target=target)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
     x, t, single = _as_rows(input, target, "multi_margin_loss")
+    if t.dtype != tg.int64:
+        raise RuntimeError(f"multi_margin_loss: expected scalar type Long but found {t.dtype}")
     n, c = x.shape
     t = t.reshape(-1)
     if t.numel() != n:
         raise RuntimeError(f"multi_margin_loss: inconsistent target size: {list(target.shape)} for input of "
                            f"size: {list(input.shape)}")
+    if weight is not None and weight.numel() != c:
+        raise RuntimeError(f"multi_margin_loss: inconsistent weight size, expected {c} but got {list(weight.shape)}")
     if n and (bool((t < 0).any()) or bool((t >= c).any())):
         raise RuntimeError(f"multi_margin_loss: target out of range for {c} classes")
     picked = x.gather(1, t.unsqueeze(1))
@@ -221,8 +230,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         z = z * weight.index_select(0, t).unsqueeze(1)
     not_target = 1 - tg.nn.functional.one_hot(t, c).to(x.dtype)
     loss = (z * not_target).sum(1) / c
-    if single:
-        loss = loss.reshape([])
+    if single:  # one sample: the loss has the target's shape, () or (1,)
+        loss = loss.reshape(tuple(target.shape))
     return _reduce(loss, reduction, "multi_margin_loss")
 
 

@@ -83,7 +83,7 @@ def celu(input, alpha=1.0, inplace=False):
 
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise RuntimeError(f"approximate argument must be either none or tanh (got {approximate!r})")
     return _k.gelu(input, approximate == "tanh")
 
 
@@ -232,7 +232,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """0.5 z^2 where z < delta, else delta (z - 0.5 delta): c = min(z, delta), 0.5 c^2 + delta (z - c)."""
     if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+        raise RuntimeError(f"huber_loss does not support non-positive values for delta (got {delta}).")
     _check_same_size(input, target, "huber_loss")
     input, target = _autocast_fp32(input), _autocast_fp32(target)
     z = (input - target).abs()
