@@ -97,14 +97,18 @@ Tensor cross(const Tensor& a, const Tensor& b, std::optional<int64_t> dim) {
   return stack({comp(1, 2), comp(2, 0), comp(0, 1)}, d);
 }
 
-Tensor tensordot(const Tensor& a, const Tensor& b, const Shape& dims_a, const Shape& dims_b) {
+Tensor tensordot(const Tensor& a_in, const Tensor& b_in, const Shape& dims_a, const Shape& dims_b) {
   TG_CHECK(dims_a.size() == dims_b.size(), RuntimeError, "both dimension lists should have same length");
+  Tensor a = a_in, b = b_in;
   std::vector<bool> ca(a->dim(), false), cb(b->dim(), false);
   Shape da, db;
   int64_t k = 1;
   for (size_t i = 0; i < dims_a.size(); ++i) {
     int64_t x = wrap_dim(dims_a[i], a->dim(), "tensordot"), y = wrap_dim(dims_b[i], b->dim(), "tensordot");
     TG_CHECK(!ca[x] && !cb[y], RuntimeError, "tensordot: a dim appears twice in dims");
+    // as torch: a contracted dim of size 1 on one side broadcasts, so the other side is summed over it
+    if (a->shape[x] != b->shape[y] && a->shape[x] == 1) b = sum(b, {y}, true, b->dtype);
+    else if (a->shape[x] != b->shape[y] && b->shape[y] == 1) a = sum(a, {x}, true, a->dtype);
     TG_CHECK(a->shape[x] == b->shape[y], RuntimeError, "contracted dimensions need to match, but first has size ",
              a->shape[x], " in dim ", x, " and second has size ", b->shape[y], " in dim ", y);
     ca[x] = cb[y] = true;

@@ -235,7 +235,7 @@ std::pair<Tensor, Tensor> extreme_dim(const Tensor& x, int64_t dim, bool keepdim
 
 Tensor sum(const Tensor& x_in, const Shape& dims, bool keepdim, std::optional<DType> dtype) {
   Tensor x = dtype ? to_dtype(x_in, *dtype) : x_in;
-  DType dt = sum_dtype(x->dtype);
+  DType dt = dtype ? *dtype : sum_dtype(x->dtype);  // sum(dtype=int8) stays int8, as torch
   // float16/bfloat16 accumulate in float32 and round once, as torch; narrow integers in int64
   Tensor xc = cast_for_kernel(x, compute_dtype(x->dtype));
   Plan p = plan(xc, dims, keepdim, "sum");
