@@ -310,7 +310,7 @@ def test_real_fashion_mnist(monkeypatch):
     assert len(train) == 60000 and len(test) == 10000
     assert np.bincount(train.targets.numpy()).tolist() == [6000] * 10
     assert np.bincount(test.targets.numpy()).tolist() == [1000] * 10
-    pixels = train.data.astype(np.float64) / 255
+    pixels = train.data.numpy().astype(np.float64) / 255  # a uint8 tensor, as torchvision's
     assert abs(pixels.mean() - 0.2860) < 5e-4 and abs(pixels.std() - 0.3530) < 5e-4
 
     train_iter, test_iter = tds.load_fashion_mnist(256, root=REAL)

@@ -126,7 +126,15 @@ Tensor row_indices(const Tensor& x, int64_t d, int64_t k, bool desc, Pick pick) 
             int64_t pos = pick == Pick::NanMedian ? (n - nans - 1) / 2   // (-1) / 2 == 0: all NaN
                           : nans                  ? n - nans             // the first NaN
                                                   : (n - 1) / 2;
-            std::nth_element(first, first + pos, order.end(), Before<T>{xp + r * n, false});
+            if (pick == Pick::Median) {
+              std::nth_element(first, first + pos, order.end(), Before<T>{xp + r * n, false});
+            } else {  // torch's comparator: NaNs last and all equivalent, so for an all-NaN row
+                      // nth_element's own permutation picks the NaN, as in torch's CPU kernel
+              const T* row = xp + r * n;
+              std::nth_element(first, first + pos, order.end(), [row](int64_t a, int64_t b) {
+                return row[a] < row[b] || (row[b] != row[b] && row[a] == row[a]) || (row[a] == row[b] && a < b);
+              });
+            }
             ip[r] = order[pos];
             continue;
           }
