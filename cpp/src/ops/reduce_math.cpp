@@ -249,7 +249,12 @@ void scan_rows(T* data, int64_t rows, int64_t n, bool reverse, bool product) {
       T acc = product ? T(1) : T(0);
       for (int64_t k = 0; k < n; ++k) {
         int64_t i = reverse ? n - 1 - k : k;
-        acc = product ? static_cast<T>(acc * row[i]) : static_cast<T>(acc + row[i]);
+        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {  // wraps as torch's, without UB
+          using U = std::make_unsigned_t<T>;
+          acc = static_cast<T>(product ? U(acc) * U(row[i]) : U(acc) + U(row[i]));
+        } else {
+          acc = product ? static_cast<T>(acc * row[i]) : static_cast<T>(acc + row[i]);
+        }
         row[i] = acc;
       }
     }

@@ -139,6 +139,8 @@ Tensor diag_embed(const Tensor& t, int64_t offset, int64_t dim1, int64_t dim2) {
   int64_t nd = t->dim() + 1;
   auto [d1, d2] = diagonal_dims(dim1, dim2, nd, "diag_embed");
   TG_CHECK(t->dim() >= 1, RuntimeError, "diag_embed(): input must have at least 1 dimension");
+  TG_CHECK(offset > INT64_MIN && std::abs(offset) <= INT64_MAX - t->shape.back(), RuntimeError,
+           "diag_embed(): offset ", offset, " is too large for a last dim of size ", t->shape.back());
   int64_t n = t->shape.back() + std::abs(offset);
   Shape shape(t->shape.begin(), t->shape.end() - 1);
   shape.insert(shape.begin() + std::min(d1, d2), n);

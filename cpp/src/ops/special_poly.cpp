@@ -57,11 +57,11 @@ T chebyshev_t(T x, int64_t n) {
 template <typename T>
 T chebyshev_u(T x, int64_t n) {
   if (n < 0) return T(0);
-  if (std::fabs(x) == T(1)) return (x > 0 || n % 2 == 0) ? T(n + 1) : T(-(n + 1));
+  if (std::fabs(x) == T(1)) return (x > 0 || n % 2 == 0) ? (T(n) + T(1)) : -(T(n) + T(1));
   if (n > 8 && std::fabs(x) < T(1)) {
     T theta = std::acos(x), s = std::sin(theta);
-    if (s != T(0)) return std::sin((n + 1) * theta) / s;
-    return (n + 1) * std::cos((n + 1) * theta) / x;
+    if (s != T(0)) return std::sin((T(n) + T(1)) * theta) / s;
+    return (T(n) + T(1)) * std::cos((T(n) + T(1)) * theta) / x;
   }
   if (n == 0) return T(1);
   return recurrence<T>(n, T(1), x + x, [x](int64_t, T p, T q) { return std::fma(x + x, q, -p); });
@@ -72,12 +72,12 @@ T chebyshev_v(T x, int64_t n) {
   if (n < 0) return T(0);
   if (std::fabs(x) == T(1)) {
     if (x > 0) return T(1);
-    return n % 2 == 0 ? T(n + n + 1) : T(-(n + n + 1));
+    return n % 2 == 0 ? (T(2) * T(n) + T(1)) : -(T(2) * T(n) + T(1));
   }
   if (n > 8 && std::fabs(x) < T(1)) {
     T theta = std::acos(x);
     if (std::sin(theta / 2) != T(1)) return std::cos((n + T(0.5)) * theta) / std::cos(theta / 2);
-    return n % 2 == 0 ? T(n + n + 1) : T(-(n + n + 1));
+    return n % 2 == 0 ? (T(2) * T(n) + T(1)) : -(T(2) * T(n) + T(1));
   }
   if (n == 0) return T(1);
   return recurrence<T>(n, T(1), x + x - 1, [x](int64_t, T p, T q) { return std::fma(x + x, q, -p); });
@@ -87,13 +87,13 @@ template <typename T>
 T chebyshev_w(T x, int64_t n) {
   if (n < 0) return T(0);
   if (std::fabs(x) == T(1)) {
-    if (x > 0) return T(n + n + 1);
+    if (x > 0) return (T(2) * T(n) + T(1));
     return n % 2 == 0 ? T(1) : T(-1);
   }
   if (n > 8 && std::fabs(x) < T(1)) {
     T theta = std::acos(x);
     if (std::cos(theta / 2) != T(1)) return std::sin((n + T(0.5)) * theta) / std::sin(theta / 2);
-    if (x > 0) return T(n + n + 1);
+    if (x > 0) return (T(2) * T(n) + T(1));
     return n % 2 == 0 ? T(1) : T(-1);
   }
   if (n == 0) return T(1);
