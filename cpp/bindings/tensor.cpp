@@ -86,7 +86,12 @@ py::array to_numpy(const Tensor& t) {
   TG_CHECK(!t->requires_grad(), RuntimeError,
            "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.");
   std::vector<py::ssize_t> shape(t->shape.begin(), t->shape.end()), strides;
-  for (int64_t s : t->strides) strides.push_back(s * static_cast<py::ssize_t>(itemsize(t->dtype)));
+  for (int64_t s : t->strides) {  // byte strides; an empty tensor's may be huge and are irrelevant
+    py::ssize_t bytes = 0;
+    bool overflow = __builtin_mul_overflow(s, static_cast<py::ssize_t>(itemsize(t->dtype)), &bytes);
+    TG_CHECK(!overflow || t->numel() == 0, RuntimeError, "numpy(): a stride of ", s, " elements overflows in bytes");
+    strides.push_back(overflow ? 0 : bytes);
+  }
   auto* holder = new std::shared_ptr<Storage>(t->storage);
   py::capsule base(holder, [](void* p) { delete static_cast<std::shared_ptr<Storage>*>(p); });
   return py::array(numpy_dtype(t->dtype), shape, strides, t->raw(), base);

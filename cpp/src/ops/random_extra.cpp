@@ -82,9 +82,11 @@ void log_normal_(const Tensor& t, double mean, double std, Generator* gen) {
 
 // Integers uniform in [from, to); without `to`, up to the dtype's largest exact integer (inclusive).
 void random_(const Tensor& t, int64_t from, std::optional<int64_t> to, Generator* gen) {
-  int64_t last = to ? *to - 1 : dtype_max_integer(t->dtype);
+  TG_CHECK(!to || from < *to, RuntimeError, "random_ expects 'from' to be less than 'to', but got from=", from,
+           " >= to=", *to);
+  int64_t last = to ? *to - 1 : dtype_max_integer(t->dtype);  // from < to, so to - 1 cannot overflow
   TG_CHECK(from <= last, RuntimeError, "random_ expects 'from' to be less than 'to', but got from=", from,
-           " >= to=", to ? *to : last + 1);
+           " >= to=", last, " + 1");
   std::uniform_int_distribution<int64_t> dist(from, last);
   with_engine(gen, [&](std::mt19937_64& e) { rnd::fill_with(t, "random_", true, [&] { return dist(e); }); });
 }
