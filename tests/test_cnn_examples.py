@@ -67,12 +67,21 @@ def test_lenet_matches_torch(variant):
 
 
 def test_resnet_matches_torch():
+    # Gradients are compared in float64: through 18 layers and batch norm over 8 samples (1x1 maps in
+    # the last stage), float32 rounding differences between any two correct implementations grow to
+    # ~5% in a few entries of the first layer's gradient (measured against torch on an AVX2 CPU),
+    # while in float64 tg and torch agree to ~1e-14.
     net, net_t = same_net(resnet.resnet18)
     x, y = real_batch(8)
-    check_step(net, net_t, x, y, 1e-3, 1e-4)
     net.eval()
     net_t.eval()
-    assert_close(net(to_tg(x)), net_t(x), 1e-3, 1e-4)
+    assert_close(net(to_tg(x)), net_t(x), 1e-3, 1e-4)  # float32 inference
+    net.train()
+    net_t.train()
+    net_t.double()
+    net.double()
+    net.load_state_dict({k: tg.tensor(v.detach().numpy()) for k, v in net_t.state_dict().items()})
+    check_step(net, net_t, x.double(), y, 1e-7, 1e-9)
 
 
 @pytest.mark.parametrize("variant", ["modern", "classic"])

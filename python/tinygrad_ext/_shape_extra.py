@@ -7,6 +7,7 @@ import math
 from . import _C
 from ._C import Tensor, dtype as _dtype
 from ._creation import _finish, _on_device, _sizes, tensor
+from ._dims import wrap_dim
 
 diagonal, diag_embed = _C.diagonal, _C.diag_embed
 
@@ -118,10 +119,7 @@ def _slice(input, dim, start, stop):
 def tensor_split(input, indices_or_sections, dim=0):
     if input.dim() == 0:
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
-    d = dim + input.dim() if dim < 0 else dim
-    if not 0 <= d < input.dim():
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-input.dim()}, {input.dim() - 1}], "
-                         f"but got {dim})")
+    d = wrap_dim(dim, input.dim())
     ios = indices_or_sections
     if isinstance(ios, Tensor):
         if ios.dtype.is_floating_point or ios.dtype == _dtype.bool or ios.dim() > 1:
@@ -199,7 +197,7 @@ def rot90(input, k=1, dims=(0, 1)):
         raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
     if input.dim() < 2:
         raise RuntimeError(f"expected total dims >= 2, but got total dims = {input.dim()}")
-    d0, d1 = (_wrap(d, input.dim()) for d in dims)
+    d0, d1 = (wrap_dim(d, input.dim()) for d in dims)
     if d0 == d1:
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
     k %= 4
@@ -210,12 +208,6 @@ def rot90(input, k=1, dims=(0, 1)):
     if k == 3:
         return _C.flip(input, [d0]).transpose(d0, d1)
     return input.clone()
-
-
-def _wrap(dim, ndim):
-    if not -ndim <= dim < ndim:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})")
-    return dim % ndim
 
 
 # ---- broadcasting, flattening ----

@@ -8,6 +8,7 @@ import warnings
 import tinygrad_ext as tg
 
 from . import _C
+from ._dims import wrap_dim
 from .nn import functional as _F
 
 
@@ -210,7 +211,7 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
     """The derivative of input sampled on a grid, along each dim in `dim` (all dims by default):
     spacing is one number, a number per dim, or a tensor of coordinates per dim."""
     dims = list(range(input.dim())) if dim is None else ([dim] if isinstance(dim, int) else list(dim))
-    dims = [d % input.dim() if -input.dim() <= d < input.dim() else _bad_dim(d, input.dim()) for d in dims]
+    dims = [wrap_dim(d, input.dim()) for d in dims]
     if len(set(dims)) != len(dims):
         raise RuntimeError("torch.gradient expected each dim to appear only once")
     if edge_order not in (1, 2):
@@ -232,10 +233,6 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
                                f"tensor's size to match the size of its dim, got {h.numel()} for dim {d}")
         out.append(_gradient_along(input, d, h, edge_order))
     return tuple(out)
-
-
-def _bad_dim(d, n):
-    raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
 
 
 for _name, _fn in {"cov": cov, "corrcoef": corrcoef, "histogram": histogram}.items():

@@ -7,6 +7,7 @@ import math
 import tinygrad_ext as _tg
 
 from . import _C
+from ._dims import wrap_dim
 
 _inf = math.inf
 
@@ -34,7 +35,7 @@ def _name(dtype):
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     x = _floating("vector_norm", x, dtype)
     if isinstance(ord, str):
-        raise TypeError(f"linalg.vector_norm(): argument 'ord' must be Number, not str")
+        raise TypeError("linalg.vector_norm(): argument 'ord' must be Number, not str")
     if isinstance(dim, int):
         dim = (dim,)
     if x.numel() == 0 and (ord < 0 or ord == _inf):
@@ -48,10 +49,10 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     A = _floating("matrix_norm", A, dtype)
     if A.dim() < 2:
-        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     if len(dim) != 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
-    d0, d1 = (d % A.dim() if -A.dim() <= d < A.dim() else _bad_dim(d, A.dim()) for d in dim)
+    d0, d1 = (wrap_dim(d, A.dim()) for d in dim)
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
     if ord == "fro":
@@ -65,10 +66,6 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     s = A.abs().sum(summed, keepdim=True)
     r = s.amax(picked, keepdim=True) if ord > 0 else s.amin(picked, keepdim=True)
     return r if keepdim else r.squeeze(max(d0, d1)).squeeze(min(d0, d1))
-
-
-def _bad_dim(d, n):
-    raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):

@@ -159,6 +159,9 @@ def abort(message, code=1):
     sys.stderr.write(message.rstrip("\n") + "\n")
     sys.stderr.flush()
     sys.stdout.flush()
+    # MPI_Abort tears down mpiexec's I/O forwarding too; a moment's wait lets it pass the message on
+    # (without it, a loaded machine sometimes ended the job with the message lost).
+    time.sleep(0.5)
     require().COMM_WORLD.Abort(code)
 
 

@@ -4,10 +4,10 @@ A mask is a boolean tensor broadcastable to the input (of no more dims). Each op
 masked-out elements by the identity of its reduction (0 for sum, 1 for prod, -inf for amax, ...)
 and runs the ordinary tg op, so gradients flow to the masked-in elements only.
 """
-import builtins
 import math
 
 import tinygrad_ext as tg
+from .._dims import wrap_dim
 
 _WIDENED_TO_INT64 = ("bool", "uint8", "int8", "int16", "int32")
 
@@ -24,14 +24,11 @@ def _canonical_dim(dim, ndim):
     """`dim` as a sorted tuple of non-negative dims; None and () mean every dim (as torch.masked)."""
     if dim is None or dim == ():
         return tuple(range(ndim))
-    bound = builtins.max(ndim, 1)
     dims = []
     for d in ((dim,) if isinstance(dim, int) else dim):
         if d in dims:
             raise RuntimeError(f"dim={d} appears multiple times in the list of dims")
-        if d >= bound or d < -bound:
-            raise IndexError(f"Dimension out of range (expected to be in range of [{-bound}, {bound - 1}], but got {d})")
-        dims.append(d % bound)
+        dims.append(wrap_dim(d, ndim, wrap_scalar=True))
     return tuple(sorted(dims))
 
 

@@ -5,6 +5,7 @@ from .._C import Tensor
 from .._C import _nn as _k_raw
 from .._C import _nn_extra as _kx_raw
 from .functional import _inplace
+from .._dims import wrap_dim
 
 __all__ = ["hardsigmoid", "hardswish", "mish", "softsign", "softshrink", "hardshrink", "tanhshrink", "threshold",
            "threshold_", "relu_", "elu_", "leaky_relu_", "hardtanh_", "celu_", "selu_", "prelu", "rrelu", "rrelu_",
@@ -134,10 +135,7 @@ def glu(input, dim=-1):
     _check_tensor(input, "glu")
     if input.dim() == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
-    d = dim + input.dim() if dim < 0 else dim
-    if not 0 <= d < input.dim():
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-input.dim()}, "
-                         f"{input.dim() - 1}], but got {dim})")
+    d = wrap_dim(dim, input.dim())
     if input.shape[d] % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
     a, b = input.chunk(2, d)
