@@ -182,9 +182,52 @@ def _strided_like(t, make):
     return view
 
 
+def _storage_key(t):
+    """The storage a torch tensor's elements live in, with its dtype (None for no elements)."""
+    if t.untyped_storage().nbytes() == 0 or t.is_complex() or t.is_sparse or t.is_quantized or t.is_nested:
+        return None
+    return t.untyped_storage().data_ptr(), t.dtype
+
+
+def _torch_tensors(x):
+    if isinstance(x, torch.Tensor):
+        yield x
+    elif isinstance(x, (list, tuple)):
+        for v in x:
+            yield from _torch_tensors(v)
+    elif isinstance(x, dict):
+        for v in x.values():
+            yield from _torch_tensors(v)
+
+
+def _shared_storages(x):
+    """The storages whose layout tg must see: under a view (an op like as_strided reads the storage
+    beyond the view's elements), or held by two different tensors of the value (they alias)."""
+    holders = {}
+    for t in _torch_tensors(x):
+        key = _storage_key(t)
+        if key is not None:
+            holders.setdefault(key, {})[id(t)] = t
+    return {key for key, ts in holders.items()
+            if len(ts) > 1 or any(t._base is not None for t in ts.values())}
+
+
+def _in_storage(x, key, make, memo):
+    """x as a tg view of a tg copy of its whole storage (shared by every tensor of the value that
+    lives in it): the same offset, strides and aliasing as torch's."""
+    stores = memo["storages"][1]
+    if key not in stores:
+        flat = torch.as_strided(x.detach(), (x.untyped_storage().nbytes() // x.element_size(),), (1,), 0)
+        stores[key] = make((flat.float() if x.dtype == torch.bfloat16 else flat).numpy())
+    return stores[key].as_strided(tuple(x.shape), tuple(x.stride()), x.storage_offset())
+
+
 def to_tg(x, memo):
     """A torch value (tensor, dtype, nested list, ...) as tg's; the same torch tensor object maps to
-    the same tg tensor (so tg sees the same aliasing)."""
+    the same tg tensor, and tensors sharing a storage (views) are views of one tg storage, so tg
+    sees the same aliasing."""
+    if "storages" not in memo:  # the whole value: which storages its tensors share
+        memo["storages"] = (_shared_storages(x), {})
     if isinstance(x, torch.Tensor):
         if id(x) in memo:
             return memo[id(x)][1]
@@ -199,7 +242,11 @@ def to_tg(x, memo):
             src = x
         if x.is_complex() or x.is_sparse or x.is_quantized or x.is_nested:
             raise Missing(f"tensor kind {x.layout}/{x.dtype}")
-        out = _strided_like(src, make)
+        key = _storage_key(x)
+        if key in memo["storages"][0] and not x.is_neg() and not x.is_conj():
+            out = _in_storage(x, key, make, memo)
+        else:
+            out = _strided_like(src, make)
         if x.requires_grad:
             if out.grad_fn is not None or not out.is_leaf:  # a view of a fresh base: detach keeps strides
                 out = out.detach()

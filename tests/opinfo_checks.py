@@ -20,6 +20,7 @@ test_fn_grad / test_fn_gradgrad, TestCommon's test_variant_consistency_eager or 
 the matching unit off; `toleranceOverride` / `precisionOverride` decorators active on the CPU
 widen the value tolerances (never narrower than torch.testing's defaults).
 """
+import contextlib
 import itertools
 import warnings
 
@@ -168,10 +169,26 @@ def _fail(i, sample, exc):
     return f"sample {i}: {kind}: {msg}"
 
 
-def _changes_with_seed(opinfo, sample, expected):
+@contextlib.contextmanager
+def _unseeded(fn):
+    """op_db runs random ops through wrapper_set_seed (the same seed on every call): within this, it
+    passes the call through, so that a change of the global seed shows in the result."""
+    namespace = getattr(fn, "__globals__", {})
+    saved = namespace.get("wrapper_set_seed")
+    if saved is not None:
+        namespace["wrapper_set_seed"] = lambda op, *args, **kwargs: op(*args, **kwargs)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            namespace["wrapper_set_seed"] = saved
+
+
+def _changes_with_seed(opinfo, sample):
     """True when torch's result for the sample differs under another seed (a random op)."""
-    other = _flat_tensors(_torch_result(opinfo, opinfo.op, sample, seed=1))
-    first = _flat_tensors(expected)
+    with _unseeded(opinfo.op):
+        first = _flat_tensors(_torch_result(opinfo, opinfo.op, sample, seed=0))
+        other = _flat_tensors(_torch_result(opinfo, opinfo.op, sample, seed=1))
     return len(other) != len(first) or not all(
         a.shape == b.shape and torch.equal(torch.nan_to_num(a.detach()), torch.nan_to_num(b.detach()))
         for a, b in zip(first, other) if not a.is_complex())
@@ -183,11 +200,22 @@ def _entry_mode(opinfo, dtype):
     if mode == "values":
         for sample in _samples(opinfo, dtype, False, 1):
             try:
-                if _changes_with_seed(opinfo, sample, _torch_result(opinfo, opinfo.op, sample)):
+                if _changes_with_seed(opinfo, sample):
                     mode = "stats"
             except Exception:  # noqa: BLE001  (torch rejects the sample: nothing to learn)
                 pass
     return mode
+
+
+def _compare_sample(opinfo, sample, compare_in_mode, mode):
+    """compare_in_mode(mode), except that a sample whose torch result changes with the seed (dropout
+    inside an otherwise deterministic entry) is compared by statistics when its values differ."""
+    try:
+        compare_in_mode(mode)
+    except Mismatch:
+        if mode != "values" or not _changes_with_seed(opinfo, sample):
+            raise
+        compare_in_mode("stats")
 
 
 def check_forward(opinfo, tg_fn, dtype, mode):
@@ -196,7 +224,8 @@ def check_forward(opinfo, tg_fn, dtype, mode):
     for i, sample in enumerate(_samples(opinfo, dtype, False, SAMPLE_CAP)):
         try:
             expected, actual, _, _ = _both(opinfo, opinfo.op, tg_fn, sample)
-            compare(actual, expected, overrides, "output", mode)
+            _compare_sample(opinfo, sample,
+                            lambda m: compare(actual, expected, overrides, "output", m), mode)
             tally.ran += 1
         except _Skip as skip:
             tally.skipped(skip)
@@ -282,7 +311,8 @@ def check_grad(opinfo, tg_fn, dtype, mode, second_order=False):
                 raise Mismatch("an output torch differentiates does not require grad in tg")
             g_g = _grads(tg, outs_g, inputs_g, up_g, create_graph=second_order)
             if not second_order:
-                _compare_grads(g_g, g_t, inputs_t, overrides, "grad", mode)
+                _compare_sample(opinfo, sample,
+                                lambda m: _compare_grads(g_g, g_t, inputs_t, overrides, "grad", m), mode)
             else:
                 keep = [k for k, g in enumerate(g_t) if g is not None and g.requires_grad]
                 if not keep:
@@ -293,7 +323,8 @@ def check_grad(opinfo, tg_fn, dtype, mode, second_order=False):
                 v_g = [to_tg(v, {}) for v in v_t]
                 gg_t = _grads(torch, [g_t[k] for k in keep], inputs_t + up_t, v_t)
                 gg_g = _grads(tg, [g_g[k] for k in keep], inputs_g + up_g, v_g)
-                _compare_grads(gg_g, gg_t, inputs_t + up_t, overrides, "second derivative", mode)
+                _compare_sample(opinfo, sample, lambda m: _compare_grads(
+                    gg_g, gg_t, inputs_t + up_t, overrides, "second derivative", m), mode)
             tally.ran += 1
         except _Skip as skip:
             tally.skipped(skip)

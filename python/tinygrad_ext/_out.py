@@ -23,6 +23,11 @@ EXACT_DTYPE = {"amax", "amin", "aminmax", "cat", "concat", "concatenate", "stack
                "topk", "max", "min", "cummax", "cummin", "tril", "triu", "diag"}
 
 
+# Functions whose out may not be one of the inputs even exactly (torch's assert_no_overlap, where an
+# elementwise op allows torch.add(a, b, out=a)).
+NO_ALIAS = {"cat", "concat", "concatenate", "stack", "take", "gather", "index_select", "take_along_dim",
+            "masked_select"}
+
 # Factories: with out= and no dtype=, they compute in out's dtype.
 FACTORIES = {"arange", "linspace", "logspace", "zeros", "ones", "full", "eye", "rand", "randn", "randint",
              "randperm", "empty"}
@@ -80,23 +85,27 @@ def _span(t):
     return start, t.data_ptr() + (last + 1) * t.element_size()
 
 
+def _overlap_error(name):
+    return RuntimeError(f"{name}(): unsupported operation: some elements of the input tensor and the written-to "
+                        "tensor refer to a single memory location. Please clone() the tensor before performing the "
+                        "operation.")
+
+
 def _check_overlap(name, out, result, inputs):
     if any(s == 0 and n > 1 for n, s in zip(out.shape, out.stride())):
         raise RuntimeError(f"{name}(): unsupported operation: more than one element of the written-to tensor "
                            "refers to a single memory location. Please clone() the tensor before performing the operation.")
     span = _span(out)
-    if span is None:
-        return
     for t in _tensors(inputs):
+        if t is out and name in NO_ALIAS:
+            raise _overlap_error(name)
         other = _span(t)
-        if other is None or other[1] <= span[0] or span[1] <= other[0]:
+        if span is None or other is None or other[1] <= span[0] or span[1] <= other[0]:
             continue
-        same = (t.data_ptr() == out.data_ptr() and tuple(t.shape) == tuple(out.shape) == tuple(result.shape)
-                and t.stride() == out.stride())
+        same = (name not in NO_ALIAS and t.data_ptr() == out.data_ptr()
+                and tuple(t.shape) == tuple(out.shape) == tuple(result.shape) and t.stride() == out.stride())
         if not same:
-            raise RuntimeError(f"{name}(): unsupported operation: some elements of the input tensor and the "
-                               "written-to tensor refer to a single memory location. Please clone() the tensor "
-                               "before performing the operation.")
+            raise _overlap_error(name)
 
 
 def _write(name, result, out, inputs):
@@ -116,6 +125,7 @@ def _write(name, result, out, inputs):
                           "an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).",
                           UserWarning, stacklevel=4)
         out.resize_(result.shape)
+        _check_overlap(name, out, result, inputs)  # grown in place, out may now reach an input (torch's gather)
     out.copy_(result)
     return out
 
