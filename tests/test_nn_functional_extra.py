@@ -338,3 +338,96 @@ def test_scaled_dot_product_attention(dtype):
     # dropout keeps the expectation: the output stays finite and p = 1 drops everything
     out = sdpa_g(to_tg(q), to_tg(k), to_tg(v), dropout_p=1.0)
     assert np.all(out.detach().numpy() == 0)
+
+
+# ---- multi_head_attention_forward ----
+def _mha_args(E=8, H=2, L=3, S=5, N=2, batched=True, separate=False, bias_kv=False, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+
+    def r(*shape):
+        return (torch.randn(*shape, generator=gen, dtype=torch.float64) * 0.5).requires_grad_()
+    lead = (N,) if batched else ()
+    q, k, v = r(L, *lead, E), r(S, *lead, E), r(S, *lead, E)
+    args = dict(embed_dim_to_check=E, num_heads=H, in_proj_weight=None if separate else r(3 * E, E),
+                in_proj_bias=r(3 * E), bias_k=r(1, 1, E) if bias_kv else None, bias_v=r(1, 1, E) if bias_kv else None,
+                add_zero_attn=False, dropout_p=0.0, out_proj_weight=r(E, E), out_proj_bias=r(E),
+                use_separate_proj_weight=separate)
+    if separate:
+        args.update(q_proj_weight=r(E, E), k_proj_weight=r(E, E), v_proj_weight=r(E, E))
+    return (q, k, v), args
+
+
+def _mha_compare(qkv, args, **extra):
+    """Both outputs of multi_head_attention_forward (and the gradients of every tensor input)."""
+    names = [k_ for k_, v_ in args.items() if isinstance(v_, torch.Tensor)]
+    extra_t = {k_: v_ for k_, v_ in extra.items()}
+    extra_g = {k_: (to_tg(v_) if isinstance(v_, torch.Tensor) else v_) for k_, v_ in extra.items()}
+
+    # outputs and weights compared separately: the weights through their own function
+    for pick in (0, 1):
+        def fn_t(q, k, v, *tensors, pick=pick):
+            res = TF.multi_head_attention_forward(q, k, v, **dict(args, **dict(zip(names, tensors)), **extra_t))
+            return res[pick]
+
+        def fn_g(q, k, v, *tensors, pick=pick):
+            res = F.multi_head_attention_forward(q, k, v, **dict(args, **dict(zip(names, tensors)), **extra_g))
+            return res[pick]
+        expected = fn_t(*qkv, *[args[n] for n in names])
+        if expected is None:
+            assert fn_g(*[to_tg(t) for t in qkv], *[to_tg(args[n]) for n in names]) is None
+            continue
+        compare(fn_g, fn_t, *qkv, *[args[n] for n in names], rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("batched", [True, False])
+@pytest.mark.parametrize("separate", [False, True])
+@pytest.mark.parametrize("need_weights,average", [(True, True), (True, False), (False, True)])
+def test_multi_head_attention_forward_matches_torch(batched, separate, need_weights, average):
+    qkv, args = _mha_args(batched=batched, separate=separate)
+    _mha_compare(qkv, args, need_weights=need_weights, average_attn_weights=average)
+
+
+def test_multi_head_attention_forward_masks_and_extra_keys():
+    gen = torch.Generator().manual_seed(5)
+    qkv, args = _mha_args(bias_kv=True)
+    float_mask = torch.randn(3, 5, generator=gen, dtype=torch.float64)
+    pad = torch.tensor([[False, False, True, False, True], [False, True, False, False, False]])
+    bool_mask = torch.rand(2 * 2, 3, 5, generator=gen) > 0.7
+    bool_mask[..., 0] = False  # every row keeps a key
+    for extra in [dict(attn_mask=float_mask), dict(key_padding_mask=pad), dict(attn_mask=bool_mask, key_padding_mask=pad),
+                  dict(attn_mask=float_mask, add_zero_attn=True), dict(key_padding_mask=pad, need_weights=False)]:
+        args_x = dict(args, add_zero_attn=extra.pop("add_zero_attn", False))
+        _mha_compare(qkv, args_x, **extra)
+    causal = torch.triu(torch.full((3, 5), float("-inf"), dtype=torch.float64), 1)
+    _, plain = _mha_args()
+    _mha_compare(qkv, plain, attn_mask=causal, is_causal=True, need_weights=False)
+    _mha_compare(qkv, plain, attn_mask=causal, is_causal=True)
+    # static keys and values replace the projected ones: (N * H, S', head_dim)
+    static_k = torch.randn(4, 6, 4, generator=gen, dtype=torch.float64)
+    static_v = torch.randn(4, 6, 4, generator=gen, dtype=torch.float64)
+    _mha_compare(qkv, plain, static_k=static_k, static_v=static_v)
+
+
+def test_multi_head_attention_forward_gradcheck_dropout_and_errors():
+    (q, k, v), args = _mha_args(E=4, H=2, L=2, S=3, N=1)
+    tensors = [n for n, t in args.items() if isinstance(t, torch.Tensor)]
+
+    def fn(q_, k_, v_, *ts):
+        return F.multi_head_attention_forward(q_, k_, v_, **dict(args, **dict(zip(tensors, ts))))[0]
+    assert tg.autograd.gradcheck(fn, [to_tg(t) for t in (q, k, v, *[args[n] for n in tensors])])
+    qg, kg, vg = to_tg(q), to_tg(k), to_tg(v)
+    targs = {n: (to_tg(t) if isinstance(t, torch.Tensor) else t) for n, t in args.items()}
+    out, w = F.multi_head_attention_forward(qg, kg, vg, **dict(targs, dropout_p=1.0 - 1e-9))
+    assert np.isfinite(out.detach().numpy()).all() and np.all(w.detach().numpy() == 0)
+    out_eval, _ = F.multi_head_attention_forward(qg, kg, vg, **dict(targs, dropout_p=0.9, training=False))
+    assert_close(out_eval, TF.multi_head_attention_forward(q, k, v, **dict(args, dropout_p=0.9, training=False))[0])
+    with pytest.raises(AssertionError, match="embedding dimension"):
+        F.multi_head_attention_forward(qg, kg, vg, **dict(targs, embed_dim_to_check=5))
+    with pytest.raises(AssertionError, match="divisible"):
+        F.multi_head_attention_forward(qg, kg, vg, **dict(targs, num_heads=3))
+    with pytest.raises(RuntimeError, match="2D attn_mask"):
+        F.multi_head_attention_forward(qg, kg, vg, **dict(targs, attn_mask=tg.zeros(2, 2, dtype=tg.float64)))
+    with pytest.raises(RuntimeError, match="Need attn_mask"):
+        F.multi_head_attention_forward(qg, kg, vg, **dict(targs, is_causal=True))
+    with pytest.raises(AssertionError, match="3D"):
+        F.multi_head_attention_forward(qg.unsqueeze(0), kg, vg, **targs)

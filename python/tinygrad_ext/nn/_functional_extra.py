@@ -9,7 +9,7 @@ from .._dims import wrap_dim
 
 __all__ = ["hardsigmoid", "hardswish", "mish", "softsign", "softshrink", "hardshrink", "tanhshrink", "threshold",
            "threshold_", "relu_", "elu_", "leaky_relu_", "hardtanh_", "celu_", "selu_", "prelu", "rrelu", "rrelu_",
-           "glu", "scaled_dot_product_attention"]
+           "glu"]
 
 
 def _check_tensor(x, op, name="input"):
@@ -140,48 +140,3 @@ def glu(input, dim=-1):
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
     a, b = input.chunk(2, d)
     return a * b.sigmoid()
-
-
-def _repeat_heads(x, repeats):
-    """Each head of (..., H, S, E) repeated `repeats` times in place (repeat_interleave over dim -3)."""
-    shape = list(x.shape)
-    grown = x.unsqueeze(-3).expand(*shape[:-2], repeats, *shape[-2:])
-    return grown.reshape(*shape[:-3], shape[-3] * repeats, *shape[-2:])
-
-
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
-                                 enable_gqa=False):
-    """softmax(q k^T * scale + mask) v over (..., L, E) queries and (..., S, E) keys; a boolean mask keeps
-    the True positions, a float mask is added; rows with every position masked give 0, as torch's."""
-    for name, t in (("query", query), ("key", key), ("value", value)):
-        _check_tensor(t, "scaled_dot_product_attention", name)
-    if query.dim() < 2 or key.dim() < 2 or value.dim() < 2:
-        raise RuntimeError("scaled_dot_product_attention: expected query, key and value of at least 2 dims, got "
-                           f"{list(query.shape)}, {list(key.shape)}, {list(value.shape)}")
-    if is_causal and attn_mask is not None:
-        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
-    if enable_gqa and query.dim() >= 3 and key.shape[-3] != query.shape[-3]:
-        if query.shape[-3] % key.shape[-3]:
-            raise RuntimeError(f"scaled_dot_product_attention: {query.shape[-3]} query heads are not a multiple "
-                               f"of {key.shape[-3]} key/value heads")
-        repeats = query.shape[-3] // key.shape[-3]
-        key, value = _repeat_heads(key, repeats), _repeat_heads(value, repeats)
-    length, source = query.shape[-2], key.shape[-2]
-    scale = 1.0 / (query.shape[-1] ** 0.5) if scale is None else scale
-    scores = query.matmul(key.transpose(-2, -1)) * scale
-    neg_inf = float("-inf")
-    if is_causal:
-        keep = tg.ones(length, source, dtype=tg.bool).tril()
-        scores = scores.masked_fill(keep.logical_not(), neg_inf)
-    elif attn_mask is not None:
-        if attn_mask.dtype == tg.bool:
-            scores = scores.masked_fill(attn_mask.logical_not(), neg_inf)
-        else:
-            scores = scores + attn_mask
-    attn = tg.nn.functional.softmax(scores, -1)
-    if is_causal or attn_mask is not None:
-        all_masked = (scores == neg_inf).all(-1, keepdim=True)
-        attn = tg.where(all_masked, tg.zeros_like(attn), attn)
-    if dropout_p > 0.0:
-        attn = tg.nn.functional.dropout(attn, dropout_p, training=True)
-    return attn.matmul(value)

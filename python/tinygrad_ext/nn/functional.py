@@ -317,6 +317,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     return loss if code == 0 else (loss.mean() if code == 1 else loss.sum())
 from ._functional_extra import *  # noqa: E402,F401,F403  (more activations, in-place variants)
 from ._loss_extra import *  # noqa: E402,F401,F403  (remaining losses, distances)
+from ._attention_functional import *  # noqa: E402,F401,F403  (scaled_dot_product_attention, multi-head)
 from ._norm_functional import *  # noqa: F401,F403  normalization
 from ._spatial_functional import *  # noqa: F401,F403  pad modes, interpolate, shuffles, fold, grid_sample
 from ._dropout_functional import *  # noqa: F401,F403  dropout1d/2d/3d, alpha dropout

@@ -1,0 +1,251 @@
+"""Attention in torch.nn.functional: scaled_dot_product_attention and multi_head_attention_forward,
+composed of differentiable tg ops (matmul, softmax, linear, dropout); imported into nn.functional."""
+import math
+
+import tinygrad_ext as tg
+from ._functional_extra import _check_tensor
+
+__all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
+
+
+def _repeat_heads(x, repeats):
+    """Each head of (..., H, S, E) repeated `repeats` times in place (repeat_interleave over dim -3)."""
+    shape = list(x.shape)
+    grown = x.unsqueeze(-3).expand(*shape[:-2], repeats, *shape[-2:])
+    return grown.reshape(*shape[:-3], shape[-3] * repeats, *shape[-2:])
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                                 enable_gqa=False):
+    """softmax(q k^T * scale + mask) v over (..., L, E) queries and (..., S, E) keys; a boolean mask keeps
+    the True positions, a float mask is added; rows with every position masked give 0, as torch's.
+    float16/bfloat16 inputs are computed in float32 and rounded once (torch's CPU kernel accumulates in
+    float32 too)."""
+    for name, t in (("query", query), ("key", key), ("value", value)):
+        _check_tensor(t, "scaled_dot_product_attention", name)
+    if query.dim() < 2 or key.dim() < 2 or value.dim() < 2:
+        raise RuntimeError("scaled_dot_product_attention: expected query, key and value of at least 2 dims, got "
+                           f"{list(query.shape)}, {list(key.shape)}, {list(value.shape)}")
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+    dtype = query.dtype
+    if dtype in (tg.float16, tg.bfloat16):
+        mask = attn_mask.float() if attn_mask is not None and attn_mask.dtype == dtype else attn_mask
+        out = scaled_dot_product_attention(query.float(), key.float(), value.float(), mask, dropout_p, is_causal,
+                                           scale, enable_gqa)
+        return out.to(dtype)
+    if enable_gqa and query.dim() >= 3 and key.shape[-3] != query.shape[-3]:
+        if query.shape[-3] % key.shape[-3]:
+            raise RuntimeError(f"scaled_dot_product_attention: {query.shape[-3]} query heads are not a multiple "
+                               f"of {key.shape[-3]} key/value heads")
+        repeats = query.shape[-3] // key.shape[-3]
+        key, value = _repeat_heads(key, repeats), _repeat_heads(value, repeats)
+    length, source = query.shape[-2], key.shape[-2]
+    scale = 1.0 / (query.shape[-1] ** 0.5) if scale is None else scale
+    scores = query.matmul(key.transpose(-2, -1)) * scale
+    neg_inf = float("-inf")
+    if is_causal:
+        keep = tg.ones(length, source, dtype=tg.bool).tril()
+        scores = scores.masked_fill(keep.logical_not(), neg_inf)
+    elif attn_mask is not None:
+        if attn_mask.dtype == tg.bool:
+            scores = scores.masked_fill(attn_mask.logical_not(), neg_inf)
+        else:
+            scores = scores + attn_mask
+    attn = tg.nn.functional.softmax(scores, -1)
+    if is_causal or attn_mask is not None:
+        all_masked = (scores == neg_inf).all(-1, keepdim=True)
+        attn = tg.where(all_masked, tg.zeros_like(attn), attn)
+    if dropout_p > 0.0:
+        attn = tg.nn.functional.dropout(attn, dropout_p, training=True)
+    return attn.matmul(value)
+
+
+# ---- multi_head_attention_forward (torch's functional form of nn.MultiheadAttention) ----
+
+def _canonical_mask(mask, name, query_dtype):
+    """A boolean mask (True = not allowed to attend) as an additive float mask of -inf; a float mask as is."""
+    if mask is None:
+        return None
+    _check_tensor(mask, "multi_head_attention_forward", name)
+    if mask.dtype == tg.bool:
+        return tg.zeros(*mask.shape, dtype=query_dtype).masked_fill(mask, float("-inf"))
+    if not mask.dtype.is_floating_point:
+        raise AssertionError(f"only bool and floating types of {name} are supported")
+    return mask
+
+
+def _shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
+    """Whether the inputs are batched (3-D query); AssertionError on a mix, as torch's _mha_shape_check."""
+    if query.dim() == 3:
+        if key.dim() != 3 or value.dim() != 3:
+            raise AssertionError("For batched (3-D) `query`, expected `key` and `value` to be 3-D but found "
+                                 f"{key.dim()}-D and {value.dim()}-D tensors respectively")
+        if key_padding_mask is not None and key_padding_mask.dim() != 2:
+            raise AssertionError("For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D but "
+                                 f"found {key_padding_mask.dim()}-D tensor instead")
+        if attn_mask is not None and attn_mask.dim() not in (2, 3):
+            raise AssertionError("For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but "
+                                 f"found {attn_mask.dim()}-D tensor instead")
+        return True
+    if query.dim() == 2:
+        if key.dim() != 2 or value.dim() != 2:
+            raise AssertionError("For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but found "
+                                 f"{key.dim()}-D and {value.dim()}-D tensors respectively")
+        if key_padding_mask is not None and key_padding_mask.dim() != 1:
+            raise AssertionError("For unbatched (2-D) `query`, expected `key_padding_mask` to be `None` or 1-D but "
+                                 f"found {key_padding_mask.dim()}-D tensor instead")
+        if attn_mask is not None:
+            if attn_mask.dim() not in (2, 3):
+                raise AssertionError("For unbatched (2-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D "
+                                     f"but found {attn_mask.dim()}-D tensor instead")
+            expected = (num_heads, query.shape[0], key.shape[0])
+            if attn_mask.dim() == 3 and tuple(attn_mask.shape) != expected:
+                raise AssertionError(f"Expected `attn_mask` shape to be {expected} but got {tuple(attn_mask.shape)}")
+        return False
+    raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received {query.dim()}-D query tensor")
+
+
+def _in_projection(query, key, value, weight, bias, weights):
+    """q, k, v projected by the packed in_proj_weight (3E, E) and in_proj_bias, or by the separate
+    (q, k, v) weights with the bias's thirds."""
+    linear = tg.nn.functional.linear
+    w = weights if weights is not None else weight.chunk(3)
+    b = bias.chunk(3) if bias is not None else (None, None, None)
+    return linear(query, w[0], b[0]), linear(key, w[1], b[1]), linear(value, w[2], b[2])
+
+
+def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
+                                 bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias,
+                                 training=True, key_padding_mask=None, need_weights=True, attn_mask=None,
+                                 use_separate_proj_weight=False, q_proj_weight=None, k_proj_weight=None,
+                                 v_proj_weight=None, static_k=None, static_v=None, average_attn_weights=True,
+                                 is_causal=False):
+    """Multi-head attention of (L, N, E) queries over (S, N, E) keys and values (or unbatched (L, E),
+    (S, E)); returns (output, weights averaged over heads or per head, or None when not need_weights)."""
+    F = tg.nn.functional
+    op = "multi_head_attention_forward"
+    for name, t in (("query", query), ("key", key), ("value", value)):
+        _check_tensor(t, op, name)
+    batched = _shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
+    if not batched:
+        query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+        if key_padding_mask is not None:
+            key_padding_mask = key_padding_mask.unsqueeze(0)
+    tgt_len, bsz, embed_dim = query.shape
+    src_len = key.shape[0]
+    key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", query.dtype)
+    if is_causal and attn_mask is None:
+        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer module "
+                           "method `generate_square_subsequent_mask` to create this mask.")
+    if is_causal and key_padding_mask is None and not need_weights:
+        attn_mask = None  # scaled_dot_product_attention applies the causal mask itself
+    else:
+        attn_mask = _canonical_mask(attn_mask, "attn_mask", query.dtype)
+        if key_padding_mask is not None:
+            is_causal = False  # the merged mask is used instead of the hint
+    if embed_dim != embed_dim_to_check:
+        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but got {embed_dim}")
+    head_dim = embed_dim // num_heads
+    if head_dim * num_heads != embed_dim:
+        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if use_separate_proj_weight:
+        if tuple(key.shape[:2]) != tuple(value.shape[:2]):
+            raise AssertionError(f"key's sequence and batch dims {tuple(key.shape[:2])} do not match value's "
+                                 f"{tuple(value.shape[:2])}")
+        if q_proj_weight is None or k_proj_weight is None or v_proj_weight is None:
+            raise AssertionError("use_separate_proj_weight is True but q_proj_weight, k_proj_weight or "
+                                 "v_proj_weight is None")
+        q, k, v = _in_projection(query, key, value, None, in_proj_bias, (q_proj_weight, k_proj_weight, v_proj_weight))
+    else:
+        if tuple(key.shape) != tuple(value.shape):
+            raise AssertionError(f"key shape {tuple(key.shape)} does not match value shape {tuple(value.shape)}")
+        if in_proj_weight is None:
+            raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
+        q, k, v = _in_projection(query, key, value, in_proj_weight, in_proj_bias, None)
+
+    if attn_mask is not None:
+        if attn_mask.dim() == 2:
+            if tuple(attn_mask.shape) != (tgt_len, src_len):
+                raise RuntimeError(f"The shape of the 2D attn_mask is {tuple(attn_mask.shape)}, but should be "
+                                   f"{(tgt_len, src_len)}.")
+            attn_mask = attn_mask.unsqueeze(0)
+        elif attn_mask.dim() == 3:
+            if tuple(attn_mask.shape) != (bsz * num_heads, tgt_len, src_len):
+                raise RuntimeError(f"The shape of the 3D attn_mask is {tuple(attn_mask.shape)}, but should be "
+                                   f"{(bsz * num_heads, tgt_len, src_len)}.")
+        else:
+            raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
+
+    if bias_k is not None and bias_v is not None:  # one more key and value, learned
+        if static_k is not None or static_v is not None:
+            raise AssertionError("bias cannot be added to static key/value.")
+        k = tg.cat([k, bias_k.repeat(1, bsz, 1)])
+        v = tg.cat([v, bias_v.repeat(1, bsz, 1)])
+        attn_mask = F.pad(attn_mask, (0, 1)) if attn_mask is not None else None
+        key_padding_mask = F.pad(key_padding_mask, (0, 1)) if key_padding_mask is not None else None
+    elif bias_k is not None or bias_v is not None:
+        raise AssertionError("bias_k and bias_v must both be given or both be None")
+
+    # heads into the batch: (N * H, L, head_dim)
+    q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
+    k = _heads(k, static_k, bsz * num_heads, head_dim, "key")
+    v = _heads(v, static_v, bsz * num_heads, head_dim, "value")
+    if add_zero_attn:  # one more key and value, all zeros
+        zero = tg.zeros(bsz * num_heads, 1, head_dim, dtype=k.dtype)
+        k, v = tg.cat([k, zero], dim=1), tg.cat([v, zero.to(v.dtype)], dim=1)
+        attn_mask = F.pad(attn_mask, (0, 1)) if attn_mask is not None else None
+        key_padding_mask = F.pad(key_padding_mask, (0, 1)) if key_padding_mask is not None else None
+    src_len = k.shape[1]
+
+    if key_padding_mask is not None:  # merged into the attention mask, per head
+        if tuple(key_padding_mask.shape) != (bsz, src_len):
+            raise AssertionError(f"expecting key_padding_mask shape of {(bsz, src_len)}, but got "
+                                 f"{tuple(key_padding_mask.shape)}")
+        per_head = key_padding_mask.reshape(bsz, 1, 1, src_len).expand(bsz, num_heads, 1, src_len)
+        per_head = per_head.reshape(bsz * num_heads, 1, src_len)
+        attn_mask = per_head if attn_mask is None else attn_mask + per_head
+    if not training:
+        dropout_p = 0.0
+
+    if need_weights:
+        q_scaled = q * math.sqrt(1.0 / float(head_dim))
+        if is_causal and attn_mask is None:
+            raise AssertionError("FIXME: is_causal not implemented for need_weights")
+        scores = q_scaled.bmm(k.transpose(-2, -1))
+        if attn_mask is not None:
+            scores = scores + attn_mask
+        weights = F.softmax(scores, dim=-1)
+        if dropout_p > 0.0:
+            weights = F.dropout(weights, p=dropout_p)
+        out = weights.bmm(v).transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
+        out = F.linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
+        weights = weights.reshape(bsz, num_heads, tgt_len, src_len)
+        if average_attn_weights:
+            weights = weights.mean(dim=1)
+        if not batched:
+            out, weights = out.squeeze(1), weights.squeeze(0)
+        return out, weights
+
+    if attn_mask is not None:  # (1, L, S) broadcasts over batch and heads; else one mask per head
+        attn_mask = attn_mask.unsqueeze(0) if attn_mask.shape[0] == 1 else attn_mask.reshape(bsz, num_heads, -1, src_len)
+    q = q.reshape(bsz, num_heads, tgt_len, head_dim)
+    k = k.reshape(bsz, num_heads, src_len, head_dim)
+    v = v.reshape(bsz, num_heads, src_len, head_dim)
+    out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
+    out = out.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
+    out = F.linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
+    if not batched:
+        out = out.squeeze(1)
+    return out, None
+
+
+def _heads(x, static, batch_heads, head_dim, name):
+    """Keys or values (S, N, E) as (N * H, S, head_dim), or the given static ones (checked)."""
+    if static is None:
+        return x.reshape(x.shape[0], batch_heads, head_dim).transpose(0, 1)
+    if static.shape[0] != batch_heads:
+        raise AssertionError(f"expecting static_{name[0]}.size(0) of {batch_heads}, but got {static.shape[0]}")
+    if static.shape[2] != head_dim:
+        raise AssertionError(f"expecting static_{name[0]}.size(2) of {head_dim}, but got {static.shape[2]}")
+    return static
