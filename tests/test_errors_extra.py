@@ -1,6 +1,7 @@
 """torch's exceptions for bad arguments (#13): argument-sized allocations checked before they are made,
 the error types op_db's error_inputs expect, and out= written the way torch writes it."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -187,6 +188,21 @@ def test_out_errors_match_torch():
     _raises_like_torch(lambda lib, F: (lambda x: lib.masked_select(x, x > 0, out=x[:2]))(lib.ones(4)), RuntimeError)
     _raises_like_torch(lambda lib, F: lib.exp(lib.ones(3), out=lib.zeros(1).expand(3)), RuntimeError)
     _raises_like_torch(lambda lib, F: lib.exp(lib.ones(3), out=3), TypeError)
+    # gather, take, cat, stack, index_select...: out may not even be an input itself, and an out that
+    # grows in place (a view with storage behind it) may not reach an input
+    _raises_like_torch(lambda lib, F: (lambda x: lib.cat((x, lib.ones(2)), out=x))(lib.zeros(0)), RuntimeError)
+    _raises_like_torch(lambda lib, F: (lambda x: lib.index_select(x, 0, lib.tensor([1, 0]), out=x))(lib.ones(2)),
+                       RuntimeError)
+    with warnings.catch_warnings():  # torch and tg warn that out is resized
+        warnings.simplefilter("ignore", UserWarning)
+        _raises_like_torch(lambda lib, F: (lambda i: lib.gather(i.clone(), 0, i[1:], out=i[:1]))(lib.tensor([2, 1, 0])),
+                           RuntimeError)
+        for lib in (torch, tg):  # an out beside the index, not on it, is fine
+            i = lib.tensor([2, 1, 0])
+            assert lib.gather(i.clone(), 0, i[:1], out=i[1:2]).tolist() == [0]
+    for lib in (torch, tg):  # nor is an empty result written into one of the inputs
+        x = lib.zeros(0)
+        assert lib.cat((x, x), out=x) is x
     for lib in (torch, tg):  # out may be the input itself when it has the result's shape
         x = lib.tensor([1.0, 2.0])
         assert lib.mul(x, 3, out=x) is x and x.tolist() == [3.0, 6.0]

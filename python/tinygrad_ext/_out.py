@@ -97,7 +97,7 @@ def _check_overlap(name, out, result, inputs):
                            "refers to a single memory location. Please clone() the tensor before performing the operation.")
     span = _span(out)
     for t in _tensors(inputs):
-        if t is out and name in NO_ALIAS:
+        if t is out and name in NO_ALIAS and result.numel() > 0:
             raise _overlap_error(name)
         other = _span(t)
         if span is None or other is None or other[1] <= span[0] or span[1] <= other[0]:
