@@ -340,6 +340,23 @@ def test_scaled_dot_product_attention(dtype):
     assert np.all(out.detach().numpy() == 0)
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_scaled_dot_product_attention_half_computes_in_float32(dtype):
+    # torch's CPU kernels accumulate in float32: so does tg, rounding once (a few elements may differ
+    # from torch's by an ulp, where torch rounds an intermediate)
+    gen = torch.Generator().manual_seed(0)
+    q, k, v = (torch.randn(2, 3, 4, 8, generator=gen).to(dtype) for _ in range(3))
+    for kw in [{}, {"is_causal": True}]:
+        want = TF.scaled_dot_product_attention(q, k, v, **kw)
+        got = F.scaled_dot_product_attention(*(tg.from_numpy(t.float().numpy()).to(getattr(tg, str(dtype)[6:]))
+                                               for t in (q, k, v)), **kw)
+        assert str(got.dtype).endswith(str(dtype)[6:])
+        exact = TF.scaled_dot_product_attention(q.double(), k.double(), v.double(), **kw)
+        err_tg = (torch.from_numpy(got.float().numpy()).double() - exact).abs().max()
+        err_torch = (want.double() - exact).abs().max()
+        assert err_tg <= err_torch * 1.01 + 1e-6  # as accurate as torch's
+
+
 # ---- multi_head_attention_forward ----
 def _mha_args(E=8, H=2, L=3, S=5, N=2, batched=True, separate=False, bias_kv=False, seed=0):
     gen = torch.Generator().manual_seed(seed)
