@@ -20,9 +20,10 @@ Tensor scaled_sum(const Tensor& input, const Tensor& product, Scalar beta, Scala
            ") must match the existing size ", shape_str(input->shape), " in ", op);
   TG_CHECK(input->dtype == product->dtype, RuntimeError, op, ": expected input and the product to have the same dtype, but got ",
            scalar_type_name(input->dtype), " and ", scalar_type_name(product->dtype));
-  if (!is_floating(input->dtype))
-    TG_CHECK(beta.kind != Kind::Float && alpha.kind != Kind::Float, RuntimeError,
-             "For integral input tensors, argument beta and alpha must not be a floating point number.");
+  if (!is_floating(input->dtype)) {  // integer tensors: torch truncates a float beta or alpha toward zero
+    beta = Scalar(beta.to<int64_t>());
+    alpha = Scalar(alpha.to<int64_t>());
+  }
   Tensor p = is_one(alpha) ? product : mul(product, alpha);
   // beta = 0: the value is the product's, and input's gradient zeros (a where that never picks it).
   if (is_zero(beta)) return where(full(product->shape, Scalar(true), DType::Bool), p, input);
@@ -45,6 +46,12 @@ Tensor addmv(const Tensor& input, const Tensor& mat, const Tensor& vec, Scalar b
 Tensor addr(const Tensor& input, const Tensor& vec1, const Tensor& vec2, Scalar beta, Scalar alpha) {
   check_dims(vec1, 1, "addr", "vec1");
   check_dims(vec2, 1, "addr", "vec2");
+  if (!is_floating(input->dtype)) {  // unlike addmv and the batched forms, addr refuses a float scalar
+    TG_CHECK(beta.kind != Kind::Float, RuntimeError,
+             "For integral input tensors, argument beta must not be a floating point number.");
+    TG_CHECK(alpha.kind != Kind::Float, RuntimeError,
+             "For integral input tensors, argument alpha must not be a floating point number.");
+  }
   return scaled_sum(input, outer(vec1, vec2), beta, alpha, "addr");
 }
 

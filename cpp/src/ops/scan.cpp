@@ -78,11 +78,16 @@ Tensor logcumsumexp(const Tensor& x, int64_t dim) {
       Tensor xv = sx.get(), gr = g[0];
       // With create_graph the output is recomputed, so the gradient also flows through it.
       Tensor ov = is_grad_enabled() ? logcumsumexp(xv, d) : so.get();
-      Tensor ninf = scalar_tensor(Scalar(-std::numeric_limits<double>::infinity()), xv->dtype);
+      // The other sign's terms get the lowest finite value rather than -inf (torch's choice): a row of
+      // them then stays finite through the reversed logcumsumexp and its own backward (-inf - -inf
+      // would give NaN and a wrong second derivative).
+      double lowest = xv->dtype == DType::Float64 ? std::numeric_limits<double>::lowest()
+                                                  : std::numeric_limits<float>::lowest();
+      Tensor low = scalar_tensor(Scalar(lowest), xv->dtype);
       Tensor log_abs = log(abs(gr));
       Tensor zero = scalar_tensor(Scalar(0.0), xv->dtype);
-      Tensor pos = where(compare(BinaryOp::Gt, gr, zero), log_abs, ninf);
-      Tensor neg = where(compare(BinaryOp::Lt, gr, zero), log_abs, ninf);
+      Tensor pos = where(compare(BinaryOp::Gt, gr, zero), log_abs, low);
+      Tensor neg = where(compare(BinaryOp::Lt, gr, zero), log_abs, low);
       Tensor gp = exp(add(reverse_logcumsumexp(sub(pos, ov), d), xv));
       Tensor gn = exp(add(reverse_logcumsumexp(sub(neg, ov), d), xv));
       return {sub(gp, gn)};
