@@ -48,9 +48,6 @@ EXCLUSIONS = {
     'lu_solve': (DECOMP, 'tg.lu_solve missing'),
     'matrix_exp': (DECOMP, 'tg.matrix_exp missing'),
     '_softmax_backward_data': (INTERNAL, 'torch-internal op'),
-    'nn.functional.linear_cross_entropy': (TODO, 'tg.nn.functional.linear_cross_entropy missing'),
-    'nn.functional.linear_cross_entropy.chunked': (TODO, 'tg.nn.functional.linear_cross_entropy missing'),
-    'nn.functional.linear_cross_entropy.chunked_none': (TODO, 'tg.nn.functional.linear_cross_entropy missing'),
     'native_batch_norm:bfloat16': (CONVNET, 'bfloat16: values differ from torch beyond the op_db tolerance (tg computes in float32 and rounds once; cause not checked yet)'),
     'native_batch_norm:float16': (CONVNET, 'float16: values differ from torch beyond the op_db tolerance (tg computes in float32 and rounds once; cause not checked yet)'),
     '_native_batch_norm_legit': (INTERNAL, 'torch-internal op'),
@@ -90,10 +87,6 @@ EXCLUSIONS = {
     'torch._scaled_mm_v2': (SPARSE, 'sparse/quantized tensors'),
     'torch._scaled_mm': (SPARSE, 'sparse/quantized tensors'),
     'torch.ops.aten._safe_softmax.default': (INTERNAL, 'torch-internal op'),
-    'nn.functional.scaled_dot_product_attention:float16': (DTYPE, "float16: a few elements 1-2 ulp from torch's (torch's CPU "
-        "kernels round intermediates to float16 differently per path; tg computes in float32 and rounds once)"),
-    'nn.functional.scaled_dot_product_attention:bfloat16': (DTYPE, "bfloat16: a few elements 1-2 ulp from torch's (torch's CPU "
-        "kernels round intermediates to bfloat16 differently per path; tg computes in float32 and rounds once)"),
     'nn.functional.scaled_dot_product_attention:float16': (DTYPE, "float16: a few elements 1-2 ulp from torch's (torch's CPU "
         "kernels round intermediates to float16 differently per path; tg computes in float32 and rounds once)"),
     'nn.functional.scaled_dot_product_attention:bfloat16': (DTYPE, "bfloat16: a few elements 1-2 ulp from torch's (torch's CPU "
@@ -157,8 +150,7 @@ EXCLUSIONS = {
     'grid_sampler_3d:bfloat16': (CONVNET, 'bfloat16: values differ from torch beyond the op_db tolerance (tg computes in float32 and rounds once; cause not checked yet)'),
     'grid_sampler_3d:float16': (CONVNET, 'float16: values differ from torch beyond the op_db tolerance (tg computes in float32 and rounds once; cause not checked yet)'),
     'grid_sampler_3d:gradgrad': (CONVNET, "gradgrad: grid_sample's backward is not differentiable"),
-    'hash_tensor': (TODO, 'tg.hash_tensor missing'),
-    'nn.functional.ctc_loss': (TODO, 'tg.nn.functional.ctc_loss missing'),
+    'hash_tensor': (DTYPE, 'the result is uint64 (torch.hash_tensor always returns uint64), a dtype tg lacks'),
     'nn.functional.huber_loss:float16': (WRONG, 'float16: output: values differ'),
     '_segment_reduce.lengths': (INTERNAL, 'torch-internal op'),
     '_segment_reduce.offsets': (INTERNAL, 'torch-internal op'),

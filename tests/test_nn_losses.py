@@ -233,3 +233,150 @@ def test_bce_with_logits_module_gradcheck():
     assert tg.autograd.gradcheck(lambda a, b, c: F.binary_cross_entropy_with_logits(a, b, pos_weight=c), (x, y, pw))
     p = to_tg(torch.sigmoid(rand_t((3, 2), seed=4, requires_grad=False)), requires_grad=True)
     assert tg.autograd.gradcheck(lambda a, b: F.binary_cross_entropy(a, b), (p, y))
+
+
+# ---- ctc_loss ----
+def _ctc_case(seed=0, T=12, N=4, C=6, S=5, dtype=torch.float64):
+    gen = torch.Generator().manual_seed(seed)
+    lp = torch.randn(T, N, C, generator=gen, dtype=dtype).log_softmax(2).requires_grad_()
+    targets = torch.randint(1, C, (N, S), generator=gen)
+    targets[1, :3] = torch.tensor([2, 2, 2])  # repeated labels need blanks between them
+    input_lengths = torch.tensor([T, T - 3, T, 4])[:N]
+    target_lengths = torch.tensor([S, 3, 0, 4])[:N]  # the last cannot fit in 4 frames: infinite loss
+    return lp, targets, input_lengths, target_lengths
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("zero_infinity", [False, True])
+@pytest.mark.parametrize("lengths", ["tensor", "tuple"])
+def test_ctc_loss_matches_torch(reduction, zero_infinity, lengths):
+    lp, targets, il, tl = _ctc_case()
+    if not zero_infinity:  # an infinite loss has a NaN/inf gradient in both; keep those for zero_infinity
+        tl = tl.clone()
+        tl[3] = 2
+    if lengths == "tuple":
+        il, tl = tuple(il.tolist()), tuple(tl.tolist())
+    kw = dict(reduction=reduction, zero_infinity=zero_infinity)
+    compare(lambda x: F.ctc_loss(x, to_tg(targets), *(to_tg(v) if lengths == "tensor" else v for v in (il, tl)), **kw),
+            lambda x: TF.ctc_loss(x, targets, il, tl, **kw), lp)
+
+
+def test_ctc_loss_concatenated_targets_blank_and_unbatched():
+    lp, targets, il, tl = _ctc_case(seed=1, C=5)
+    tl[3] = 2
+    flat = torch.cat([targets[b, :tl[b]] for b in range(4)])
+    targets_b = torch.where(targets == 4, torch.zeros_like(targets), targets)  # blank 4: label 4 becomes 0
+    flat_b = torch.cat([targets_b[b, :tl[b]] for b in range(4)])
+    for t, blank in [(flat, 0), (flat_b, 4)]:
+        compare(lambda x: F.ctc_loss(x, to_tg(t), to_tg(il), to_tg(tl), blank=blank, reduction="none"),
+                lambda x: TF.ctc_loss(x, t, il, tl, blank=blank, reduction="none"), lp)
+    # unbatched: (T, C) log_probs, (S,) target, 0-d lengths
+    compare(lambda x: F.ctc_loss(x[:, 0], to_tg(targets[0]), to_tg(il[0]), to_tg(tl[0])),
+            lambda x: TF.ctc_loss(x[:, 0], targets[0], il[0], tl[0]), lp)
+    # int32 lengths and targets, float32 log_probs
+    lp32 = lp.detach().float().requires_grad_()
+    compare(lambda x: F.ctc_loss(x, to_tg(targets.int()), to_tg(il.int()), to_tg(tl.int())),
+            lambda x: TF.ctc_loss(x, targets.int(), il.int(), tl.int()), lp32, rtol=1e-4, atol=1e-5)
+
+
+def test_ctc_loss_gradient_convention_and_infinite_loss():
+    lp, targets, il, tl = _ctc_case(seed=2)
+    # torch's gradient is that with respect to logits through log_softmax: exp(lp) - occupancy, so it
+    # sums to 0 over the classes at every frame within the input length, and is 0 past it
+    x = to_tg(lp)
+    loss = F.ctc_loss(x, to_tg(targets), to_tg(il), to_tg(tl), reduction="sum", zero_infinity=True)
+    loss.backward()
+    g = x.grad.numpy()
+    assert np.allclose(g.sum(2)[:, :3], 0, atol=1e-10)
+    assert np.all(g[il[1]:, 1] == 0) and np.all(g[:, 3] == 0)  # past the length; the infinite loss zeroed
+    out = F.ctc_loss(to_tg(lp), to_tg(targets), to_tg(il), to_tg(tl), reduction="none")
+    assert np.isinf(out.detach().numpy()[3])
+    # through log_softmax the gradient is the true gradient of the loss: gradcheck it on the logits
+    logits = to_tg(torch.randn(6, 2, 4, dtype=torch.float64), requires_grad=True)
+    t2, il2, tl2 = to_tg(torch.tensor([[1, 2, 2], [3, 1, 0]])), (6, 5), (3, 2)
+    assert tg.autograd.gradcheck(lambda z: F.ctc_loss(z.log_softmax(2), t2, il2, tl2), [logits])
+
+
+def test_ctc_loss_errors():
+    lp, targets, il, tl = _ctc_case()
+    x, t = to_tg(lp), to_tg(targets)
+    cases = [
+        (lambda: F.ctc_loss(x, t, (12, 9, 12), (5, 3, 0, 4)), RuntimeError, "input_lengths must be of size batch_size"),
+        (lambda: F.ctc_loss(x, t, (12, 9, 12, 4), (5, 3)), RuntimeError, "target_lengths must be of size batch_size"),
+        (lambda: F.ctc_loss(x, t, (13, 9, 12, 4), (5, 3, 0, 4)), RuntimeError, "at most 12"),
+        (lambda: F.ctc_loss(x, t, (-1, 9, 12, 4), (5, 3, 0, 4)), RuntimeError, "at least 0"),
+        (lambda: F.ctc_loss(x, t, (12, 9, 12, 4), (6, 3, 0, 4)), RuntimeError, "size at least 6"),
+        (lambda: F.ctc_loss(x, t, (12, 9, 12, 4), (5, 3, 0, 4), blank=6), RuntimeError, "blank must be in label range"),
+        (lambda: F.ctc_loss(x, t.reshape(1, 4, 5), (12, 9, 12, 4), (5, 3, 0, 4)), RuntimeError, "1 to 2 dimensions"),
+        (lambda: F.ctc_loss(x[0, 0], t[0], (12,), (5,)), RuntimeError, "3-dimensional"),
+        (lambda: F.ctc_loss(x, t, to_tg(il.double()), to_tg(tl)), RuntimeError, "input_lengths must be integral"),
+        (lambda: F.ctc_loss(x, t, to_tg(il), tuple(tl.tolist())), TypeError, "both"),
+        (lambda: F.ctc_loss(x.long(), t, (12, 9, 12, 4), (5, 3, 0, 4)), NotImplementedError, "Long"),
+        (lambda: F.ctc_loss(x, t, (12, 9, 12, 4), (5, 3, 0, 4), reduction="avg"), ValueError, "reduction"),
+        (lambda: F.ctc_loss(x, t * 9, (12, 9, 12, 4), (5, 3, 0, 4)), IndexError, "out of range"),
+        (lambda: F.ctc_loss(x, None, (12, 9, 12, 4), (5, 3, 0, 4)), TypeError, "targets"),
+    ]
+    for fn, exc, match in cases:
+        with pytest.raises(exc, match=match):
+            fn()
+
+
+# ---- linear_cross_entropy ----
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("variant", ["plain", "bias_weight", "ignore", "probs", "kdim", "unbatched", "options"])
+def test_linear_cross_entropy_matches_torch(reduction, variant):
+    gen = torch.Generator().manual_seed(3)
+    x = torch.randn(5, 4, generator=gen, dtype=torch.float64).requires_grad_()
+    w = torch.randn(6, 4, generator=gen, dtype=torch.float64).requires_grad_()
+    target = torch.randint(0, 6, (5,), generator=gen)
+    kw, args = {}, [x, w]
+    if variant == "bias_weight":
+        kw = dict(linear_bias=torch.randn(6, generator=gen, dtype=torch.float64).requires_grad_(),
+                  weight=torch.rand(6, generator=gen, dtype=torch.float64), label_smoothing=0.2)
+    elif variant == "ignore":
+        target[1] = 2
+        kw = dict(ignore_index=2)
+    elif variant == "probs":
+        target = torch.rand(5, 6, generator=gen, dtype=torch.float64).softmax(1)
+    elif variant == "kdim":  # a (C, d1, in) weight: a 1-dimensional loss over d1
+        args[1] = torch.randn(6, 3, 4, generator=gen, dtype=torch.float64).requires_grad_()
+        kw = dict(linear_bias=torch.randn(6, 3, generator=gen, dtype=torch.float64).requires_grad_())
+        target = torch.randint(0, 6, (5, 3), generator=gen)
+    elif variant == "unbatched":
+        args[0] = torch.randn(4, generator=gen, dtype=torch.float64).requires_grad_()
+        target = target[0]
+    tensors = list(kw.items())
+    t_kw = {k_: v_ for k_, v_ in kw.items() if not isinstance(v_, torch.Tensor)}
+    names = [k_ for k_, v_ in tensors if isinstance(v_, torch.Tensor)]
+    opts_t = torch.nn.LinearCrossEntropyOptions(batch_chunk_size=2) if variant == "options" else None
+    opts_g = nn.LinearCrossEntropyOptions(batch_chunk_size=2) if variant == "options" else None
+
+    def fn_t(a, b, *ts):
+        return TF.linear_cross_entropy(a, b, target, reduction=reduction, options=opts_t, **t_kw, **dict(zip(names, ts)))
+
+    def fn_g(a, b, *ts):
+        return F.linear_cross_entropy(a, b, to_tg(target), reduction=reduction, options=opts_g, **t_kw,
+                                      **dict(zip(names, ts)))
+    compare(fn_g, fn_t, *args, *[kw[n] for n in names], rtol=1e-7, atol=1e-9)
+    if variant == "plain":
+        assert tg.autograd.gradcheck(fn_g, [to_tg(a) for a in args])
+
+
+def test_linear_cross_entropy_errors_and_options():
+    x, w, t = tg.randn(5, 4), tg.randn(6, 4), tg.tensor([0, 1, 2, 3, 4])
+    cases = [(lambda: F.linear_cross_entropy(x.reshape(1, 5, 4), w, t), "dimensionality 1 or 2"),
+             (lambda: F.linear_cross_entropy(x, w[0], t), "at least 2"),
+             (lambda: F.linear_cross_entropy(x, tg.randn(6, 3), t), "in_features"),
+             (lambda: F.linear_cross_entropy(x, w, t, linear_bias=tg.randn(5)), "linear_bias shape"),
+             (lambda: F.linear_cross_entropy(x[0], tg.randn(6, 2, 4), t[0]), "requires batched input"),
+             (lambda: F.linear_cross_entropy(x, w, tg.rand(5, 6), ignore_index=1), "probabilities")]
+    for fn, match in cases:
+        with pytest.raises(RuntimeError, match=match):
+            fn()
+    with pytest.raises(ValueError, match="batch_chunk_size"):
+        nn.LinearCrossEntropyOptions(batch_chunk_size=0)
+    with pytest.raises(ValueError, match="acc_policy"):
+        nn.LinearCrossEntropyOptions(acc_policy="fast")
+    with pytest.raises(TypeError, match="options"):
+        F.linear_cross_entropy(x, w, t, options=3)
+    assert nn.LinearCrossEntropyOptions() == nn.LinearCrossEntropyOptions(chunking_method="auto")

@@ -4,6 +4,7 @@
 
 #include "common.h"
 #include "tg/nn.h"
+#include "tg/nn_ctc.h"
 
 namespace py = pybind11;
 
@@ -26,6 +27,8 @@ void bind_nn(py::module_& m) {
   n.def("binary_cross_entropy", &nn::binary_cross_entropy, py::arg("input"), py::arg("target"));
   n.def("binary_cross_entropy_with_logits", &nn::binary_cross_entropy_with_logits, py::arg("input"),
         py::arg("target"), py::arg("pos_weight"));
+  n.def("ctc_loss", &nn::ctc_loss, py::arg("log_probs"), py::arg("targets"), py::arg("input_lengths"),
+        py::arg("target_lengths"), py::arg("blank"), py::arg("zero_infinity"));
   n.def("embedding", &nn::embedding, py::arg("weight"), py::arg("indices"), py::arg("padding_idx"));
   n.def("one_hot", &nn::one_hot, py::arg("indices"), py::arg("num_classes") = -1);
   n.def("constant_pad", [](const Tensor& x, const std::vector<int64_t>& pads, double value) {

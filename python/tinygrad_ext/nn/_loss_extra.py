@@ -4,12 +4,13 @@ import math
 
 import tinygrad_ext as tg
 from .._C import Tensor
+from .._C import _nn as _k
 from .functional import _legacy_reduction, _reduce, _REDUCTIONS
 
 __all__ = ["poisson_nll_loss", "gaussian_nll_loss", "hinge_embedding_loss", "soft_margin_loss",
            "multilabel_soft_margin_loss", "multilabel_margin_loss", "cosine_embedding_loss",
            "margin_ranking_loss", "multi_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
-           "cosine_similarity", "pairwise_distance", "pdist"]
+           "cosine_similarity", "pairwise_distance", "pdist", "ctc_loss", "linear_cross_entropy"]
 
 
 def _check_tensors(op, **tensors):
@@ -293,3 +294,71 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     return triplet_margin_with_distance_loss(
         anchor, positive, negative, margin=margin, swap=swap, reduction=reduction,
         distance_function=lambda a, b: pairwise_distance(a, b, p, eps))
+
+
+# ---- sequence and projected losses ----
+def _ctc_lengths(lengths, name):
+    """input_lengths / target_lengths as a list of ints: from an integer tensor (any shape) or a
+    sequence of ints."""
+    if isinstance(lengths, Tensor):
+        if lengths.dtype.is_floating_point or lengths.dtype == tg.bool:
+            raise RuntimeError(f"{name} must be integral")
+        return [int(v) for v in lengths.reshape(-1).tolist()]
+    if isinstance(lengths, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool) for v in lengths):
+        return [int(v) for v in lengths]
+    raise TypeError(f"ctc_loss(): {name} must be a Tensor or a tuple of ints, not {type(lengths).__name__}")
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
+    """Connectionist Temporal Classification loss of (T, N, C) log-probabilities (or unbatched (T, C))
+    against padded (N, S) or concatenated targets (alpha/beta recursions in cpp/src/ops/nn_loss_ctc.cpp).
+    'mean' divides each loss by its target length (at least 1) before averaging over the batch."""
+    _check_tensors("ctc_loss", log_probs=log_probs, targets=targets)
+    _check_reduction(reduction)
+    if isinstance(input_lengths, Tensor) != isinstance(target_lengths, Tensor):
+        raise TypeError("ctc_loss(): input_lengths and target_lengths must both be tensors or both be tuples of "
+                        f"ints, got {type(input_lengths).__name__} and {type(target_lengths).__name__}")
+    il, tl = _ctc_lengths(input_lengths, "input_lengths"), _ctc_lengths(target_lengths, "target_lengths")
+    batched = log_probs.dim() == 3
+    loss = _k.ctc_loss(log_probs if batched else log_probs.unsqueeze(1), targets, il, tl, int(blank),
+                       bool(zero_infinity))
+    if reduction == "mean":
+        return (loss / tg.tensor(tl, dtype=loss.dtype).clamp(min=1)).mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss if batched else loss.squeeze(0)
+
+
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None, reduction="mean",
+                         ignore_index=None, label_smoothing=0.0, options=None):
+    """cross_entropy(linear(input, linear_weight, linear_bias), target, ...): (N, in) or (in,) inputs, a
+    (C, in) weight or (C, d1, ..., dK, in) for a K-dimensional loss. ignore_index None means -100 for
+    class-index targets. `options` (nn.LinearCrossEntropyOptions) selects torch's chunked evaluation,
+    which only saves memory; tg computes the same values in one piece."""
+    op = "linear_cross_entropy"
+    _check_tensors(op, input=input, linear_weight=linear_weight, target=target)
+    if input.dim() < 1 or input.dim() > 2:
+        raise RuntimeError(f"expected input with dimensionality 1 or 2, got {input.dim()}")
+    if linear_weight.dim() < 2:
+        raise RuntimeError(f"expected linear_weight with dimensionality at least 2, got {linear_weight.dim()}")
+    batches, in_features = tuple(input.shape[:-1]), input.shape[-1]
+    if in_features != linear_weight.shape[-1]:
+        raise RuntimeError("expected equal input and linear_weight last dimensions (in_features), "
+                           f"got {in_features} and {linear_weight.shape[-1]}, respectively")
+    classes, out_features = linear_weight.shape[0], tuple(linear_weight.shape[1:-1])
+    if linear_bias is not None and tuple(linear_bias.shape) != (classes, *out_features):
+        raise RuntimeError(f"expected linear_bias shape {(classes, *out_features)}, got {tuple(linear_bias.shape)}")
+    if out_features and not batches:
+        raise RuntimeError(f"K-dimensional loss defined by linear_weight shape {tuple(linear_weight.shape)} requires"
+                           f" batched input, (N, {in_features}), got unbatched input with shape {tuple(input.shape)}")
+    logits_shape = (*batches, classes, *out_features)
+    if tuple(target.shape) == logits_shape and ignore_index is not None:
+        raise RuntimeError("ignore_index cannot be specified when target contains probabilities")
+    if options is not None and type(options).__name__ != "LinearCrossEntropyOptions":  # tg's or torch's
+        raise TypeError(f"{op}(): options must be a LinearCrossEntropyOptions or None, not {type(options).__name__}")
+    width = math.prod(out_features) * classes
+    logits = tg.nn.functional.linear(input, linear_weight.reshape(width, in_features),
+                                     None if linear_bias is None else linear_bias.reshape(width))
+    return tg.nn.functional.cross_entropy(logits.reshape(logits_shape), target, weight=weight, reduction=reduction,
+                                          ignore_index=-100 if ignore_index is None else ignore_index,
+                                          label_smoothing=label_smoothing)
