@@ -380,3 +380,11 @@ def test_linear_cross_entropy_errors_and_options():
     with pytest.raises(TypeError, match="options"):
         F.linear_cross_entropy(x, w, t, options=3)
     assert nn.LinearCrossEntropyOptions() == nn.LinearCrossEntropyOptions(chunking_method="auto")
+
+
+def test_ctc_loss_module():
+    lp, targets, il, tl = _ctc_case(seed=3)
+    tl[3] = 2
+    mt, mg = torch.nn.CTCLoss(blank=0, reduction="sum", zero_infinity=True), nn.CTCLoss(reduction="sum", zero_infinity=True)
+    assert repr(mg) == repr(mt)
+    compare(lambda x: mg(x, to_tg(targets), to_tg(il), to_tg(tl)), lambda x: mt(x, targets, il, tl), lp)
