@@ -261,3 +261,54 @@ def test_channels_last_is_accepted():
     assert to_tg(x).to(tg.float64).dtype == tg.float64
     with pytest.raises(TypeError, match="memory_format"):
         to_tg(x).contiguous(memory_format="channels_last")
+
+
+# ---- integer convolution (exact, in int64, wrapping as torch's) ----
+@given(conv_cases(), st.sampled_from([torch.int64, torch.int32, torch.uint8, torch.int8]))
+def test_integer_conv_matches_torch(c, dtype):
+    if dtype != torch.int64:
+        c["d"] = [1] * c["nsp"]  # torch's small-integer kernels refuse dilation
+    gen = torch.Generator().manual_seed(0)
+    shape = [c["n"], c["cin"]] + c["size"]
+    x = torch.randint(-100, 100, shape, generator=gen).to(dtype)
+    w = torch.randint(-100, 100, [c["cout"], c["cin"] // c["groups"]] + c["k"], generator=gen).to(dtype)
+    b = torch.randint(-100, 100, [c["cout"]], generator=gen).to(dtype) if c["bias"] else None
+    ftg, fth = CONV[c["nsp"]]
+    kw = dict(stride=c["s"], padding=c["p"], dilation=c["d"], groups=c["groups"])
+    try:
+        expected = fth(x, w, b, **kw)
+    except RuntimeError:  # a kernel larger than the padded input: checked elsewhere
+        return
+    got = ftg(to_tg(x), to_tg(w), None if b is None else to_tg(b), **kw)
+    assert str(got.dtype).split(".")[-1] == str(expected.dtype).split(".")[-1]
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+@given(conv_cases(transposed=True))
+def test_int64_conv_transpose_matches_torch(c):
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randint(-50, 50, [c["n"], c["cin"]] + c["size"], generator=gen)
+    w = torch.randint(-50, 50, [c["cin"], c["cout"] // c["groups"]] + c["k"], generator=gen)
+    b = torch.randint(-50, 50, [c["cout"]], generator=gen) if c["bias"] else None
+    ftg, fth = CONVT[c["nsp"]]
+    kw = dict(stride=c["s"], padding=c["p"], output_padding=c["op"], dilation=c["d"], groups=c["groups"])
+    expected = fth(x, w, b, **kw)
+    got = ftg(to_tg(x), to_tg(w), None if b is None else to_tg(b), **kw)
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+def test_integer_conv_wraps_around_and_refuses_what_torch_refuses():
+    x, w = torch.full((1, 1, 3), 2 ** 62), torch.full((1, 1, 2), 4)
+    np.testing.assert_array_equal(F.conv1d(to_tg(x), to_tg(w)).numpy(), TF.conv1d(x, w).numpy())
+    x8, w8 = torch.full((1, 1, 3), 100, dtype=torch.uint8), torch.full((1, 1, 2), 200, dtype=torch.uint8)
+    np.testing.assert_array_equal(F.conv1d(to_tg(x8), to_tg(w8)).numpy(), TF.conv1d(x8, w8).numpy())
+    for call in [lambda F, m: F.conv_transpose2d(m.ones(1, 1, 3, 3, dtype=m.int32), m.ones(1, 1, 2, 2, dtype=m.int32)),
+                 lambda F, m: F.conv2d(m.ones(1, 1, 3, 3, dtype=m.int32), m.ones(1, 1, 2, 2, dtype=m.int32),
+                                       dilation=2),
+                 lambda F, m: F.conv2d(m.ones(1, 1, 3, 3, dtype=m.bool), m.ones(1, 1, 2, 2, dtype=m.bool)),
+                 lambda F, m: F.conv3d(m.ones(1, 1, 3, 3, 3, dtype=m.bool), m.ones(1, 1, 2, 2, 2, dtype=m.bool))]:
+        with pytest.raises(NotImplementedError) as expected:
+            call(TF, torch)
+        with pytest.raises(NotImplementedError) as got:
+            call(F, tg)
+        assert str(got.value) == str(expected.value)

@@ -189,3 +189,76 @@ def test_zero_batch():
     compare(lambda x: F.max_pool2d(x, 2), lambda x: TF.max_pool2d(x, 2), x)
     compare(lambda x: F.adaptive_avg_pool2d(x, 3), lambda x: TF.adaptive_avg_pool2d(x, 3), x)
     assert tuple(F.adaptive_avg_pool2d(tg.randn(2, 3, 4, 4), (0, 2)).shape) == (2, 3, 0, 2)
+
+
+# ---- fractional max pooling ----
+def _distinct(shape):
+    """float64 values, all distinct (the maximum and its index are unambiguous), requiring grad."""
+    gen = torch.Generator().manual_seed(0)
+    return torch.randperm(int(np.prod(shape)), generator=gen).reshape(shape).double().div(7).requires_grad_()
+
+
+@pytest.mark.parametrize("nsp", [2, 3])
+@pytest.mark.parametrize("batched", [True, False])
+def test_fractional_max_pool_matches_torch_with_given_samples(nsp, batched):
+    shape = ([2] if batched else []) + [3] + ([9, 8] if nsp == 2 else [7, 6, 8])
+    x = _distinct(shape)
+    samples = torch.rand((2 if batched else 1, 3, nsp), generator=torch.Generator().manual_seed(3),
+                         dtype=torch.float64)
+    fn, fn_t = _fns(f"fractional_max_pool{nsp}d")
+    for kw in [dict(kernel_size=2, output_size=3), dict(kernel_size=(3,) * nsp, output_ratio=(0.5,) * nsp),
+               dict(kernel_size=2, output_size=[5, 4, 5][:nsp])]:
+        compare(lambda x: fn(x, **kw, _random_samples=to_tg(samples)),
+                lambda x: fn_t(x, **kw, _random_samples=samples), x)
+        _, idx = fn(to_tg(x), **kw, return_indices=True, _random_samples=to_tg(samples))
+        _, idx_t = fn_t(x, **kw, return_indices=True, _random_samples=samples)
+        np.testing.assert_array_equal(idx.numpy(), idx_t.numpy())
+
+
+def test_fractional_max_pool_draws_samples_and_is_differentiable():
+    x = to_tg(_distinct([2, 3, 10, 10]))
+    out, idx = F.fractional_max_pool2d(x, 3, output_ratio=(0.5, 0.5), return_indices=True)
+    assert tuple(out.shape) == (2, 3, 5, 5) and idx.dtype == tg.int64
+    picked = np.take_along_axis(x.detach().numpy().reshape(2, 3, -1), idx.numpy().reshape(2, 3, -1), 2)
+    np.testing.assert_array_equal(out.detach().numpy(), picked.reshape(2, 3, 5, 5))
+    samples = tg.full((2, 3, 2), 0.4, dtype=tg.float64)
+    assert tg.autograd.gradcheck(lambda t: F.fractional_max_pool2d(t, 2, output_size=3, _random_samples=samples), [x])
+    m = nn.FractionalMaxPool3d(2, output_ratio=0.5)
+    assert tuple(m(tg.randn(1, 2, 6, 6, 6)).shape) == (1, 2, 3, 3, 3)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        nn.FractionalMaxPool2d(2, output_ratio=1.5)
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, x, lib: F.fractional_max_pool2d(x, 3, output_size=8),
+    lambda F, x, lib: F.fractional_max_pool2d(x, 3),
+    lambda F, x, lib: F.fractional_max_pool2d(x, (3, 3, 3), output_size=2),
+    lambda F, x, lib: F.fractional_max_pool2d(x, 3, output_size=2, _random_samples=lib.rand(1, 3, 2).double()),
+    lambda F, x, lib: F.fractional_max_pool2d(x, 3, output_size=2, _random_samples=lib.rand(2, 3, 3).double()),
+    lambda F, x, lib: F.fractional_max_pool2d(x, 3, output_size=2, _random_samples=lib.rand(2, 3, 2)),
+    lambda F, x, lib: F.fractional_max_pool3d(x.unsqueeze(2), 2, output_size=(1, 2, 2)),
+])
+def test_fractional_max_pool_bad_input_raises_like_torch(call):
+    x = torch.randn(2, 3, 9, 9, dtype=torch.float64)
+    with pytest.raises(Exception) as expected:
+        call(TF, x, torch)
+    with pytest.raises(type(expected.value)) as got:
+        call(F, to_tg(x), tg)
+    assert str(got.value) == str(expected.value)
+
+
+def test_max_pool2d_with_indices_backward_aten_op():
+    x = _distinct([2, 3, 7, 6])
+    out, idx = TF.max_pool2d(x, 3, 2, 1, return_indices=True)
+    gy = rand_t(tuple(out.shape), seed=4)
+    args = ([3, 3], [2, 2], [1, 1], [1, 1], False)
+    expected = torch.ops.aten.max_pool2d_with_indices_backward.default(gy, x, *args, idx)
+    gy_g, x_g = to_tg(gy), to_tg(x)
+    got = tg.ops.aten.max_pool2d_with_indices_backward.default(gy_g, x_g, *args, to_tg(idx))
+    assert_close(got, expected)
+    # linear in grad_output (its gradient gathers at the indices), constant in the input
+    v = rand_t(tuple(x.shape), seed=5, requires_grad=False)
+    expected_g = torch.autograd.grad([expected], [gy, x], [v])
+    got_g = tg.autograd.grad([got], [gy_g, x_g], [to_tg(v)])
+    for a, e in zip(got_g, expected_g):
+        assert_close(a, e)

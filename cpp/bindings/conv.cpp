@@ -40,6 +40,13 @@ void bind_conv(py::module_& m) {
   c.def("adaptive_max_pool", [](const Tensor& x, const Shape& size, const std::string& op) {
     return nn::adaptive_max_pool(x, size, op.c_str());
   }, py::arg("input"), py::arg("output_size"), py::arg("op"));
+  c.def("fractional_max_pool", [](const Tensor& x, const Shape& k, const Shape& size, const Tensor& samples,
+                                  const std::string& op) {
+    return nn::fractional_max_pool(x, k, size, samples, op.c_str());
+  }, py::arg("input"), py::arg("kernel_size"), py::arg("output_size"), py::arg("random_samples"), py::arg("op"));
+  c.def("max_pool_backward", [](const Tensor& gy, const Tensor& x, const Tensor& indices, const std::string& op) {
+    return nn::max_pool_backward(gy, x, indices, op.c_str());
+  }, py::arg("grad_output"), py::arg("input"), py::arg("indices"), py::arg("op"));
   c.def("max_unpool", [](const Tensor& x, const Tensor& indices, const Shape& size, const std::string& op) {
     return nn::max_unpool(x, indices, size, op.c_str());
   }, py::arg("input"), py::arg("indices"), py::arg("output_size"), py::arg("op"));

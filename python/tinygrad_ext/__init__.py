@@ -137,6 +137,7 @@ from . import amp, cpu  # noqa: E402,F401  (tg.amp.autocast, tg.cpu.amp.autocast
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled, set_autocast_enabled  # noqa: E402,F401
 from ._index_extra import *  # noqa: E402,F401,F403  (scatter_reduce, index_add ... repeat_interleave)
 from . import masked  # noqa: F401,E402  (tg.masked)
+from . import ops  # noqa: F401,E402  (tg.ops.aten: aten operators under torch's names)
 from ._reduce_order import *  # noqa: F401,F403,E402  (quantile, nanquantile, mode, nanmedian)
 from ._statistics import *  # noqa: F401,F403,E402  (softmax, log_softmax, cov, corrcoef)
 from ._out import install as _install_out  # noqa: E402  (out= on torch's functions; keep these last)

@@ -10,6 +10,14 @@
 
 namespace tg::nn {
 
+// Kernels of this family run on float, double and int64 (integer inputs are widened to int64 by
+// the callers): f is called with a value of that C++ type.
+template <typename F>
+decltype(auto) dispatch_floating_or_int64(DType d, const char* op, F&& f) {
+  if (d == DType::Int64) return f(int64_t{});
+  return dispatch_floating(d, op, f);
+}
+
 // ---- convolution (cpp/src/ops/conv.cpp) ----
 // x [N, C_in, *in], weight [C_out, C_in / groups, *kernel], bias [C_out]. `op` names the caller
 // ("conv2d") in error messages.
@@ -31,6 +39,13 @@ Tensor avg_pool(const Tensor& x, const Shape& kernel, const Shape& stride, const
                 const char* op);
 Tensor adaptive_avg_pool(const Tensor& x, const Shape& output_size, const char* op);
 std::pair<Tensor, Tensor> adaptive_max_pool(const Tensor& x, const Shape& output_size, const char* op);
+// Max pooling over torch's pseudo-random fractional windows: samples [N', C, nsp] (N' >= N) of
+// [0, 1) place the windows of each plane; kernel and output_size have one entry per spatial dim.
+std::pair<Tensor, Tensor> fractional_max_pool(const Tensor& x, const Shape& kernel, const Shape& output_size,
+                                              const Tensor& samples, const char* op);
+// The max pools' input gradient (aten's max_pool2d_with_indices_backward): grad_output [N, C, *out]
+// added into zeros shaped as x at each plane's indices.
+Tensor max_pool_backward(const Tensor& grad_output, const Tensor& x, const Tensor& indices, const char* op);
 // out[n, c, indices[n, c, i]] = x[n, c, i] in planes of `output_size`, zero elsewhere.
 Tensor max_unpool(const Tensor& x, const Tensor& indices, const Shape& output_size, const char* op);
 

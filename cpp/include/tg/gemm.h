@@ -13,6 +13,11 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double alpha,
           const double* A, int64_t lda, const double* B, int64_t ldb, double beta,
           double* C, int64_t ldc);
+// Integer product (exact, wrapping modulo 2^64 as torch's integer kernels): a plain loop, one
+// thread; integer matmul and convolution are correctness paths, not hot ones.
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, int64_t alpha,
+          const int64_t* A, int64_t lda, const int64_t* B, int64_t ldb, int64_t beta,
+          int64_t* C, int64_t ldc);
 
 // Threads gemm() runs an M x N x K product on (float, or double when f64) with the current
 // thread setting: the cost model's choice, 1 inside a parallel region.

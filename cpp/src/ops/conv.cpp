@@ -10,9 +10,11 @@
 // (double backward included) is again one of them. A 1x1 kernel with stride 1 and no padding
 // needs no columns: cols is big[n, g] itself. Samples run in parallel (one thread each, GEMM
 // single-threaded inside) when there are enough of them; otherwise the GEMM runs threaded.
+// Integer convolutions (no autograd) run the same code on the exact int64 GEMM.
 #include <array>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 
 #include "ops/widen.h"
 #include "tg/autocast.h"
@@ -55,6 +57,13 @@ struct ConvGeom {
     return out;
   }
 };
+
+// a + b; integers wrap around (in unsigned arithmetic, where overflow is defined), as torch's.
+template <typename T>
+T wrapping_add(T a, T b) {
+  if constexpr (std::is_integral_v<T>) return T(std::make_unsigned_t<T>(a) + std::make_unsigned_t<T>(b));
+  else return a + b;
+}
 
 // Output positions o along one dim whose input position o * s + off lies in [0, n): [lo, hi).
 std::pair<int64_t, int64_t> valid_range(int64_t off, int64_t s, int64_t n, int64_t out) {
@@ -118,7 +127,11 @@ void col2im(const ConvGeom& g, const T* cols, int64_t ld, T* big) {
   for_each_column_row(g, cols, ld, big, [](const T* src, T* dst, int64_t lo, int64_t hi, int64_t iw0, int64_t sw) {
     if (!dst) return;
     dst += iw0;
-    for (int64_t ow = lo; ow < hi; ++ow) dst[ow * sw] += src[ow];
+    if (sw == 1) {  // unit stride: a loop the compiler vectorises
+      for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = wrapping_add(dst[ow], src[ow]);
+    } else {
+      for (int64_t ow = lo; ow < hi; ++ow) dst[ow * sw] = wrapping_add(dst[ow * sw], src[ow]);
+    }
   });
 }
 
@@ -133,7 +146,7 @@ struct Chunk {
   const ConvGeom& g;
   int64_t B, count;  // samples per chunk, number of chunks
   bool direct;       // 1x1 kernel and one sample per chunk: the image is the column matrix
-  std::vector<T> cols, tmp, cols_t;  // cols_t: the transposed columns (weight gradient only)
+  std::vector<T> cols, tmp;
 
   explicit Chunk(const ConvGeom& geom) : g(geom) {
     const int64_t L = std::max<int64_t>(g.small_vol(), 1);
@@ -199,7 +212,7 @@ void forward_kernel(const ConvGeom& g, const T* big, const T* w, const T* bias, 
             const T* src = out + o * nb * L + b * L;
             const T add = bias ? bias[grp * g.Cs + o] : T(0);
             if (nb == 1 && !bias) continue;
-            for (int64_t i = 0; i < L; ++i) dst[i] = src[i] + add;
+            for (int64_t i = 0; i < L; ++i) dst[i] = wrapping_add(src[i], add);
           }
       }
     }
@@ -227,7 +240,7 @@ void transpose_kernel(const ConvGeom& g, const T* small, const T* w, const T* bi
             for (int64_t i = 0; i < g.Cb; ++i) {
               const T add = bias[grp * g.Cb + i];
               T* xr = x + i * BV;
-              for (int64_t j = 0; j < BV; ++j) xr[j] += add;
+              for (int64_t j = 0; j < BV; ++j) xr[j] = wrapping_add(xr[j], add);
             }
         }
       }
@@ -235,23 +248,11 @@ void transpose_kernel(const ConvGeom& g, const T* small, const T* w, const T* bi
   });
 }
 
-// dst (cols x rows, row-major) = src^T, src being rows x cols with leading dim lds; in tiles.
-template <typename T>
-void transpose_into(const T* src, int64_t rows, int64_t cols, int64_t lds, T* dst) {
-  constexpr int64_t kTile = 16;
-  for (int64_t i0 = 0; i0 < rows; i0 += kTile)
-    for (int64_t j0 = 0; j0 < cols; j0 += kTile) {
-      const int64_t i1 = std::min(i0 + kTile, rows), j1 = std::min(j0 + kTile, cols);
-      for (int64_t i = i0; i < i1; ++i)
-        for (int64_t j = j0; j < j1; ++j) dst[j * rows + i] = src[i * lds + j];
-    }
-}
-
-// dW = sum over chunks of small[chunk] @ cols(big[chunk])^T. The columns are transposed first:
-// the GEMM packs a row-major right operand several times faster than a transposed one, which
-// more than pays for the copy. The chunks are grouped into a number of pieces that depends only
-// on the shapes; each piece sums its chunks in order and the pieces are added in order, so the
-// result is the same on any number of threads.
+// dW = sum over chunks of small[chunk] @ cols(big[chunk])^T, computed transposed: dW^T (rows x Cs)
+// = cols @ small^T takes the column matrix as the GEMM's left operand in its own layout (no
+// transposed copy of it) and reads only the narrow small side transposed. The chunks are grouped
+// into a number of pieces that depends only on the shapes; each piece sums its chunks in order
+// and the pieces are added in order, so the result is the same on any number of threads.
 template <typename T>
 void weight_kernel(const ConvGeom& g, const T* big, const T* small, T* dw) {
   const int64_t R = g.rows(), L = g.small_vol();
@@ -263,35 +264,36 @@ void weight_kernel(const ConvGeom& g, const T* big, const T* small, T* dw) {
   }
   const int64_t pieces = std::clamp<int64_t>(std::min<int64_t>(count, (int64_t(1) << 22) / std::max<int64_t>(wn, 1)),
                                              1, 16);
-  std::vector<T> partial(static_cast<size_t>((pieces - 1) * wn));
+  std::vector<T> acc(static_cast<size_t>(pieces * wn));  // per piece and group: dW_g^T, R x Cs
   auto run_piece = [&](Chunk<T>& ch, int64_t piece) {
-    T* out = piece == 0 ? dw : partial.data() + (piece - 1) * wn;
+    T* out = acc.data() + piece * wn;
     const int64_t c0 = piece * count / pieces, c1 = (piece + 1) * count / pieces;
     for (int64_t c = c0; c < c1; ++c) {
       const int64_t n0 = ch.first(c), nb = ch.size(c);
       for (int64_t grp = 0; grp < g.G; ++grp) {
         auto [cols, ldc] = ch.columns(big, n0, nb, grp);
         auto [y, ldy] = ch.small_matrix(small, n0, nb, grp);
-        ch.cols_t.resize(static_cast<size_t>(R * nb * L));
-        transpose_into(cols, R, nb * L, ldc, ch.cols_t.data());
-        kernels::gemm(false, false, g.Cs, R, nb * L, T(1), y, ldy, ch.cols_t.data(), R, c == c0 ? T(0) : T(1),
-                      out + grp * g.Cs * R, R);
+        kernels::gemm(false, true, R, g.Cs, nb * L, T(1), cols, ldc, y, ldy, c == c0 ? T(0) : T(1),
+                      out + grp * g.Cs * R, g.Cs);
       }
     }
   };
   if (pieces == 1) {
     Chunk<T> ch(g);
     run_piece(ch, 0);
-    return;
+  } else {
+    parallel_for(pieces, 1, [&](int64_t p0, int64_t p1) {
+      Chunk<T> ch(g);
+      for (int64_t piece = p0; piece < p1; ++piece) run_piece(ch, piece);
+    });
+    for (int64_t piece = 1; piece < pieces; ++piece) {
+      const T* src = acc.data() + piece * wn;
+      for (int64_t i = 0; i < wn; ++i) acc[i] += src[i];
+    }
   }
-  parallel_for(pieces, 1, [&](int64_t p0, int64_t p1) {
-    Chunk<T> ch(g);
-    for (int64_t piece = p0; piece < p1; ++piece) run_piece(ch, piece);
-  });
-  for (int64_t piece = 1; piece < pieces; ++piece) {
-    const T* src = partial.data() + (piece - 1) * wn;
-    for (int64_t i = 0; i < wn; ++i) dw[i] += src[i];
-  }
+  for (int64_t grp = 0; grp < g.G; ++grp)  // dW_g = (dW_g^T)^T
+    for (int64_t r = 0; r < R; ++r)
+      for (int64_t o = 0; o < g.Cs; ++o) dw[(grp * g.Cs + o) * R + r] = acc[grp * g.Cs * R + r * g.Cs + o];
 }
 
 Tensor kernel_input(const Tensor& t, DType dtype) { return contiguous(cast_for_kernel(detach(t), dtype)); }
@@ -320,7 +322,7 @@ Tensor conv_small(const Tensor& big, const Tensor& w, const std::optional<Tensor
   Tensor x = kernel_input(big, dt), wk = kernel_input(w, dt);
   Tensor b = bias && *bias ? kernel_input(*bias, dt) : Tensor();
   Tensor out = empty(g->small_shape(), dt);
-  dispatch_floating(dt, "convolution", [&](auto tag) {
+  dispatch_floating_or_int64(dt, "convolution", [&](auto tag) {
     using T = decltype(tag);
     forward_kernel<T>(*g, x->data<T>(), wk->data<T>(), b ? b->data<T>() : nullptr, out->data<T>());
   });
@@ -344,7 +346,7 @@ Tensor conv_big(const Tensor& small, const Tensor& w, const std::optional<Tensor
   Tensor y = kernel_input(small, dt), wk = kernel_input(w, dt);
   Tensor b = bias && *bias ? kernel_input(*bias, dt) : Tensor();
   Tensor out = empty(g->big_shape(), dt);
-  dispatch_floating(dt, "conv_transpose", [&](auto tag) {
+  dispatch_floating_or_int64(dt, "conv_transpose", [&](auto tag) {
     using T = decltype(tag);
     transpose_kernel<T>(*g, y->data<T>(), wk->data<T>(), b ? b->data<T>() : nullptr, out->data<T>());
   });
@@ -400,8 +402,6 @@ Dims per_dim(const Shape& v, int nsp, int64_t fill, const char* what, const char
 // Common checks; fills g's spatial parameters and the batch size.
 void check_common(const Tensor& x, const Tensor& w, const std::optional<Tensor>& bias, const Shape& stride,
                   const Shape& padding, const Shape& dilation, int64_t groups, const char* op, ConvGeom& g) {
-  TG_CHECK(is_floating(x->dtype), RuntimeError, op, ": expected a floating-point input, got ",
-           dtype_name(x->dtype));
   TG_CHECK(x->dtype == w->dtype, RuntimeError, op, ": Input type (", dtype_name(x->dtype),
            ") and weight type (", dtype_name(w->dtype), ") should be the same");
   TG_CHECK(w->dim() >= 3 && w->dim() <= 5, RuntimeError, op, ": expected a 3-, 4- or 5-dimensional weight, got weight of size ",
@@ -429,6 +429,21 @@ void check_common(const Tensor& x, const Tensor& w, const std::optional<Tensor>&
   }
 }
 
+// torch's CPU kernels take every integer dtype for a plain convolution (computed here exactly, in
+// int64), only int64 for a dilated or transposed one, and bool for none; its messages name them.
+void check_integer_support(DType dt, bool transposed, const ConvGeom& g) {
+  if (is_floating(dt)) return;
+  bool dilated = false;
+  for (int64_t d : g.d) dilated = dilated || d != 1;
+  if (dt == DType::Int64 || (dt != DType::Bool && !transposed && !dilated)) return;
+  const bool three = g.nsp == 3;
+  throw_not_implemented(transposed ? (three ? "slow_conv_transpose3d_out_cpu" : "slow_conv_transpose2d_out_cpu")
+                        : dilated  ? "slow_conv_dilated<>"
+                        : three    ? "compute_columns3d"
+                                   : "slow_conv2d_cpu",
+                        dt);
+}
+
 void check_bias(const std::optional<Tensor>& bias, int64_t channels, const Tensor& w) {
   if (!bias || !*bias) return;
   const Tensor& b = *bias;
@@ -449,7 +464,8 @@ Tensor convolution(const Tensor& x, const Tensor& w, const std::optional<Tensor>
   }
   auto g = std::make_shared<ConvGeom>();
   check_common(x, w, bias, stride, padding, dilation, groups, op, *g);
-  if (needs_widening(x->dtype))  // float16/bfloat16 computed in float32, rounded once
+  check_integer_support(x->dtype, false, *g);
+  if (needs_widening(x->dtype))  // float16/bfloat16 in float32, small integers in int64; rounded once
     return to_dtype(convolution(widened(x), widened(w), widened(bias), stride, padding, dilation, groups, op), x->dtype);
   const int64_t cout = w->shape[0];
   TG_CHECK(cout % groups == 0, RuntimeError, "Given groups=", groups, ", expected weight to be divisible by ",
@@ -486,6 +502,7 @@ Tensor conv_transpose(const Tensor& x, const Tensor& w, const std::optional<Tens
   }
   auto g = std::make_shared<ConvGeom>();
   check_common(x, w, bias, stride, padding, dilation, groups, op, *g);
+  check_integer_support(x->dtype, true, *g);
   if (needs_widening(x->dtype))
     return to_dtype(conv_transpose(widened(x), widened(w), widened(bias), stride, padding, output_padding, dilation,
                                    groups, op), x->dtype);

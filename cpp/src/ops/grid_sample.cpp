@@ -198,6 +198,167 @@ void grid_backward(const GridGeom& g, const T* x, const T* grid, const T* gy, T*
   });
 }
 
+// ---- second derivatives ----
+// The kernels give first derivatives only. For second ones grid_sample is written again with tg's
+// differentiable ops (the same taps: gather, floor, where, products of per-axis weights), and the
+// backward node's own backward takes Hessian-vector products of that expression with autograd, on
+// detached copies of its inputs (the caller's graph is not touched). Only create_graph uses it.
+
+Tensor constant(double v, DType dt) { return scalar_tensor(Scalar(v), dt); }
+
+// Clamps into [0, size - 1] with zero derivative outside (torch's clip).
+Tensor clip_t(const Tensor& c, int64_t size) {
+  const double hi = static_cast<double>(size - 1);
+  Tensor z = constant(0, c->dtype), h = constant(hi, c->dtype);
+  return where(compare(BinaryOp::Le, c, Scalar(0.0)), z, where(compare(BinaryOp::Ge, c, Scalar(hi)), h, c));
+}
+
+// reflect() above, elementwise: |c - lo| folded into [0, span], flipped back on odd folds.
+Tensor reflect_t(const Tensor& c, double lo2, double hi2) {
+  if (lo2 == hi2) return mul(c, Scalar(0.0));
+  const double lo = lo2 / 2, span = (hi2 - lo2) / 2;
+  Tensor in = abs(sub(c, Scalar(lo)));
+  Tensor extra = fmod(in, constant(span, c->dtype));
+  Tensor flips = floor(detach(div(in, Scalar(span))));
+  Tensor even = compare(BinaryOp::Eq, fmod(flips, constant(2, c->dtype)), Scalar(0.0));
+  return where(even, add(extra, Scalar(lo)), rsub(extra, Scalar(span + lo)));
+}
+
+Tensor pad_t(const Tensor& c, int64_t size, Padding pad, bool align_corners) {
+  if (pad == Padding::Border) return clip_t(c, size);
+  if (pad == Padding::Reflection)
+    return clip_t(align_corners ? reflect_t(c, 0, 2.0 * static_cast<double>(size - 1))
+                                : reflect_t(c, -1, 2.0 * static_cast<double>(size) - 1), size);
+  return c;
+}
+
+// Keys' cubic weight (A = -0.75) of a tap at distance d (a tensor in [0, 2)): near for d < 1, far else.
+Tensor cubic_near_t(const Tensor& d) {
+  const double A = -0.75;
+  return add(mul(mul(sub(mul(d, Scalar(A + 2)), Scalar(A + 3)), d), d), Scalar(1.0));
+}
+Tensor cubic_far_t(const Tensor& d) {
+  const double A = -0.75;
+  return sub(mul(add(mul(sub(mul(d, Scalar(A)), Scalar(5 * A)), d), Scalar(8 * A)), d), Scalar(4 * A));
+}
+
+// grid_sample of x at grid in differentiable ops.
+Tensor sample_composite(const Tensor& x, const Tensor& grid, const GridGeom& g) {
+  const DType dt = x->dtype;
+  const int64_t P = g.points(), V = g.plane();
+  Tensor xv = reshape(x, {g.N, g.C, V});
+  Tensor gf = reshape(grid, {g.N, P, g.dims});
+  const int64_t stride[3] = {1, g.in[0], g.in[0] * g.in[1]};
+  Tensor c[3];
+  for (int a = 0; a < g.dims; ++a) {
+    const double size = static_cast<double>(g.in[a]);
+    Tensor ga = add(select(gf, 2, a), Scalar(1.0));
+    c[a] = g.align_corners ? mul(ga, Scalar((size - 1) / 2)) : sub(mul(ga, Scalar(size / 2)), Scalar(0.5));
+  }
+  Tensor y = zeros({g.N, g.C, P}, dt);
+  // adds weight [N, P] times x at the tap (pos[a] [N, P], integral values; outside the input reads 0)
+  auto add_tap = [&](const Tensor* pos, const Tensor& weight) {
+    Tensor valid, index = zeros({g.N, P}, DType::Int64);
+    for (int a = 0; a < g.dims; ++a) {
+      Tensor in = logical_and(compare(BinaryOp::Ge, pos[a], Scalar(0.0)),
+                              compare(BinaryOp::Le, pos[a], Scalar(static_cast<double>(g.in[a] - 1))));
+      valid = a == 0 ? in : logical_and(valid, in);
+    }
+    for (int a = 0; a < g.dims; ++a)
+      index = add(index, mul(to_dtype(where(valid, detach(pos[a]), constant(0, dt)), DType::Int64), Scalar(stride[a])));
+    Tensor taken = gather(xv, 2, expand(unsqueeze(index, 1), {g.N, g.C, P}));
+    y = add(y, mul(unsqueeze(mul(weight, to_dtype(valid, dt)), 1), taken));
+  };
+  if (g.interp == Interp::Bicubic) {  // taps around the unpadded point, each padded on its own
+    Tensor f[2], t[2], w[2][4];
+    for (int a = 0; a < 2; ++a) {
+      f[a] = floor(detach(c[a]));
+      t[a] = sub(c[a], f[a]);
+      w[a][0] = cubic_far_t(add(t[a], Scalar(1.0)));
+      w[a][1] = cubic_near_t(t[a]);
+      w[a][2] = cubic_near_t(rsub(t[a], Scalar(1.0)));
+      w[a][3] = cubic_far_t(rsub(t[a], Scalar(2.0)));
+    }
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 4; ++j) {
+        Tensor pos[2] = {pad_t(add(f[0], Scalar(double(j - 1))), g.in[0], g.pad, g.align_corners),
+                         pad_t(add(f[1], Scalar(double(i - 1))), g.in[1], g.pad, g.align_corners)};
+        for (Tensor& p : pos) p = floor(p);  // reflection may leave a fraction; the kernel truncates too
+        add_tap(pos, mul(w[0][j], w[1][i]));
+      }
+  } else {
+    for (int a = 0; a < g.dims; ++a) c[a] = pad_t(c[a], g.in[a], g.pad, g.align_corners);
+    if (g.interp == Interp::Nearest) {
+      Tensor pos[3];
+      for (int a = 0; a < g.dims; ++a) pos[a] = round(detach(c[a]));
+      add_tap(pos, constant(1, dt));
+    } else {
+      Tensor f[3], t[3];
+      for (int a = 0; a < g.dims; ++a) f[a] = floor(detach(c[a])), t[a] = sub(c[a], f[a]);
+      for (int corner = 0; corner < (1 << g.dims); ++corner) {
+        Tensor pos[3], w;
+        for (int a = 0; a < g.dims; ++a) {
+          const bool bit = (corner >> a) & 1;
+          pos[a] = bit ? add(f[a], Scalar(1.0)) : f[a];
+          Tensor wa = bit ? t[a] : rsub(t[a], Scalar(1.0));
+          w = a == 0 ? wa : mul(w, wa);
+        }
+        add_tap(pos, w);
+      }
+    }
+  }
+  Shape out_shape{g.N, g.C};
+  for (int a = g.dims - 1; a >= 0; --a) out_shape.push_back(g.out[a]);
+  return reshape(y, out_shape);
+}
+
+Tensor leaf_copy(const Tensor& t) {
+  Tensor l = detach(t);
+  l->meta().requires_grad = true;
+  return l;
+}
+
+// (input gradient, grid gradient) of grid_sample for upstream gy; null where not wanted. Recorded:
+// its backward is the second derivative.
+std::pair<Tensor, Tensor> grid_sample_backward(const Tensor& gy_in, const Tensor& x_in, const Tensor& grid_in,
+                                               const GridGeom& g, bool want_x, bool want_grid) {
+  Tensor gy = contiguous(detach(gy_in));
+  Tensor xc = contiguous(detach(x_in)), gc = contiguous(detach(grid_in));
+  Tensor gx = want_x ? zeros(xc->shape, xc->dtype) : nullptr;
+  Tensor ggrid = want_grid ? empty(gc->shape, gc->dtype) : nullptr;
+  dispatch_floating(xc->dtype, "grid_sample backward", [&](auto tag) {
+    using T = decltype(tag);
+    grid_backward<T>(g, xc->data<T>(), gc->data<T>(), gy->data<T>(), gx ? gx->data<T>() : nullptr,
+                     ggrid ? ggrid->data<T>() : nullptr);
+  });
+  if (!needs_grad({gy_in, x_in, grid_in})) return {gx, ggrid};
+  std::vector<Tensor> outs;
+  for (const Tensor& t : {gx, ggrid})
+    if (t) outs.push_back(t);
+  record_node(g.dims == 2 ? "GridSampler2DBackwardBackward0" : "GridSampler3DBackwardBackward0",
+              {gy_in, x_in, grid_in}, outs, [&] {
+    SavedTensor sgy = save(gy_in), sx = save(x_in), sgrid = save(grid_in);
+    return BackwardFn([g, sgy, sx, sgrid, want_x, want_grid](const Grads& gr) -> Grads {
+      GradModeGuard on(true);
+      std::vector<Tensor> leaves{leaf_copy(sgy.get()), leaf_copy(sx.get()), leaf_copy(sgrid.get())};
+      Tensor lagrangian = sum(mul(leaves[0], sample_composite(leaves[1], leaves[2], g)), {}, false);
+      std::vector<Tensor> wrt, dirs;  // the first derivatives this node returned, with their upstream
+      if (want_x) wrt.push_back(leaves[1]), dirs.push_back(gr[0]);
+      if (want_grid) wrt.push_back(leaves[2]), dirs.push_back(gr[want_x ? 1 : 0]);
+      std::vector<Tensor> first = grad({lagrangian}, wrt, {}, true, true, true);
+      Tensor dot;
+      for (size_t i = 0; i < first.size(); ++i) {
+        if (!first[i] || !first[i]->requires_grad()) continue;
+        Tensor term = sum(mul(first[i], detach(dirs[i])), {}, false);
+        dot = dot ? add(dot, term) : term;
+      }
+      if (!dot) return {nullptr, nullptr, nullptr};
+      return grad({dot}, leaves, {}, false, false, true);
+    });
+  });
+  return {gx, ggrid};
+}
+
 }  // namespace
 
 Tensor grid_sample(const Tensor& x, const Tensor& grid, const std::string& mode, const std::string& padding_mode,
@@ -241,15 +402,7 @@ Tensor grid_sample(const Tensor& x, const Tensor& grid, const std::string& mode,
     bool want_x = x->requires_grad(), want_grid = grid->requires_grad();
     SavedTensor sx = save(x), sgrid = save(grid);
     return BackwardFn([g, sx, sgrid, want_x, want_grid](const Grads& gr) -> Grads {
-      Tensor gy = contiguous(detach(gr[0]));
-      Tensor xc = contiguous(detach(sx.get())), gc = contiguous(detach(sgrid.get()));
-      Tensor gx = want_x ? zeros(xc->shape, xc->dtype) : nullptr;
-      Tensor ggrid = want_grid ? empty(gc->shape, gc->dtype) : nullptr;
-      dispatch_floating(xc->dtype, "grid_sample backward", [&](auto tag) {
-        using T = decltype(tag);
-        grid_backward<T>(g, xc->data<T>(), gc->data<T>(), gy->data<T>(), gx ? gx->data<T>() : nullptr,
-                         ggrid ? ggrid->data<T>() : nullptr);
-      });
+      auto [gx, ggrid] = grid_sample_backward(gr[0], sx.get(), sgrid.get(), g, want_x, want_grid);
       return {gx, ggrid};
     });
   });

@@ -28,17 +28,6 @@ GemmOperand as_gemm_operand(const Tensor& m) {
   return {c, false, std::max<int64_t>(cols, 1)};
 }
 
-template <typename T>
-void int_matmul(const T* a, const T* b, T* c, int64_t M, int64_t N, int64_t K, int64_t lda_r,
-                int64_t lda_c, int64_t ldb_r, int64_t ldb_c) {
-  for (int64_t i = 0; i < M; ++i)
-    for (int64_t j = 0; j < N; ++j) {
-      T s = 0;
-      for (int64_t k = 0; k < K; ++k) s += a[i * lda_r + k * lda_c] * b[k * ldb_r + j * ldb_c];
-      c[i * N + j] = s;
-    }
-}
-
 // True for a transposed view of a row-major matrix (e.g. a Linear's weight.t()).
 bool transposed_layout(const Tensor& m) {
   int64_t nd = m->dim();
@@ -82,9 +71,10 @@ Tensor batched_product(const Tensor& a, const Tensor& b) {
                             ga.t->strides[0], gb.t->template data<T>(), gb.ld, gb.t->strides[0], T(0), C,
                             N, M * N);
     } else if constexpr (std::is_same_v<T, int64_t>) {
+      GemmOperand ga = as_gemm_operand(A), gb = as_gemm_operand(B);
       for (int64_t i = 0; i < batch; ++i)
-        int_matmul<T>(A->data<T>() + i * A->strides[0], B->data<T>() + i * B->strides[0], C + i * M * N,
-                      M, N, K, A->strides[1], A->strides[2], B->strides[1], B->strides[2]);
+        kernels::gemm(ga.trans, gb.trans, M, N, K, T(1), ga.t->template data<T>() + i * ga.t->strides[0], ga.ld,
+                      gb.t->template data<T>() + i * gb.t->strides[0], gb.ld, T(0), C + i * M * N, N);
     } else {
       throw RuntimeError("matmul: not implemented for 'Bool'");
     }

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <string>
 
 #include "tg/alloc_check.h"
 #include "tg/conv.h"
@@ -70,36 +71,66 @@ bool is_nan(T v) {
   return false;
 }
 
-// Pool kernels run on float, double and (integer inputs, widened by the callers) int64.
-template <typename F>
-void dispatch_pool(DType d, const char* op, F&& f) {
-  if (d == DType::Int64) return f(int64_t{});
-  dispatch_floating(d, op, f);
-}
-
 int64_t plane_grain(int64_t vol) { return std::max<int64_t>(1, kGrainSize / std::max<int64_t>(vol, 1)); }
+
+// One plane's max pool: the maxima of P's windows and their offsets in the plane.
+template <typename T>
+void max_plane(const PoolPlan& P, const T* xp, T* yp, int64_t* ip) {
+  for_each_window(P, [&](int64_t o, double, auto&& taps) {
+    T best = std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity()
+                                                  : std::numeric_limits<T>::lowest();
+    int64_t at = -1;
+    // torch's rule: a larger value or a NaN takes the place; the first tap is the default.
+    taps([&](int64_t i) {
+      const T v = xp[i];
+      if (at < 0) at = i;
+      if (v > best || is_nan(v)) best = v, at = i;
+    });
+    yp[o] = best;
+    ip[o] = at;
+  });
+}
 
 template <typename T>
 void max_kernel(const PoolPlan& P, const T* x, T* y, int64_t* idx) {
   const int64_t iv = P.in_vol(), ov = P.out_vol();
   parallel_for(P.N * P.C, plane_grain(iv), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) max_plane(P, x + p * iv, y + p * ov, idx + p * ov);
+  });
+}
+
+// Fractional max pooling's windows along one dim (torch's intervals, computed in T as torch):
+// window o starts at int((o + u) a) - int(u a), a = (in - k) / (out - 1), for a random u in
+// [0, 1); the last window ends the dim. Every window is k wide.
+template <typename T>
+void fractional_windows(PoolDim& D, T u, int64_t k) {
+  const int64_t out = D.out;
+  D.first.assign(out, 0);
+  D.end.assign(out, 0);
+  D.factor.assign(out, 1.0);
+  const T alpha = out > 1 ? static_cast<T>(D.in - k) / static_cast<T>(out - 1) : T(0);
+  // int() as torch; a sample outside [0, 1) (or NaN) must still give windows inside the input
+  auto trunc = [](T v) { return std::isfinite(v) ? static_cast<int64_t>(std::clamp<T>(v, -1e15, 1e15)) : 0; };
+  for (int64_t o = 0; o < out; ++o) {
+    const int64_t start = o + 1 < out ? trunc((static_cast<T>(o) + u) * alpha) - trunc(u * alpha) : D.in - k;
+    D.first[o] = std::clamp<int64_t>(start, 0, D.in - k);
+    D.end[o] = D.first[o] + k;
+  }
+}
+
+// Every plane pools its own windows, drawn from its samples [nsp] (torch's order: (W, H) in 2-D,
+// (T, H, W) in 3-D).
+template <typename T>
+void fractional_max_kernel(const PoolPlan& base, const Shape& kernel, const T* samples, const T* x, T* y,
+                           int64_t* idx) {
+  const int nsp = base.nsp;
+  const int64_t iv = base.in_vol(), ov = base.out_vol();
+  parallel_for(base.N * base.C, plane_grain(iv), [&](int64_t p0, int64_t p1) {
+    PoolPlan P = base;
     for (int64_t p = p0; p < p1; ++p) {
-      const T* xp = x + p * iv;
-      T* yp = y + p * ov;
-      int64_t* ip = idx + p * ov;
-      for_each_window(P, [&](int64_t o, double, auto&& taps) {
-        T best = std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity()
-                                                      : std::numeric_limits<T>::lowest();
-        int64_t at = -1;
-        // torch's rule: a larger value or a NaN takes the place; the first tap is the default.
-        taps([&](int64_t i) {
-          const T v = xp[i];
-          if (at < 0) at = i;
-          if (v > best || is_nan(v)) best = v, at = i;
-        });
-        yp[o] = best;
-        ip[o] = at;
-      });
+      for (int j = 0; j < nsp; ++j)
+        fractional_windows(P.dims[kMaxDims - nsp + j], samples[p * nsp + (nsp == 2 ? 1 - j : j)], kernel[j]);
+      max_plane(P, x + p * iv, y + p * ov, idx + p * ov);
     }
   });
 }
@@ -144,7 +175,7 @@ Tensor avg_backward(const Tensor& gy, Plan P);
 Tensor avg_forward(const Tensor& x, Plan P) {
   Tensor xc = kernel_input(x);
   Tensor out = empty(P->shape(true), x->dtype);
-  dispatch_pool(x->dtype, "avg_pool", [&](auto tag) {
+  dispatch_floating_or_int64(x->dtype, "avg_pool", [&](auto tag) {
     using T = decltype(tag);
     avg_kernel<T>(*P, xc->data<T>(), out->data<T>());
   });
@@ -310,18 +341,28 @@ void adaptive_dims(PoolPlan& P, const Shape& output_size, const char* op) {
   }
 }
 
-std::pair<Tensor, Tensor> max_with(const Tensor& x, Plan P, const char* op, const char* node) {
+// Values and indices from kernel(T{}, contiguous x data, values, indices); the backward scatters
+// the gradient to the indices.
+template <typename Kernel>
+std::pair<Tensor, Tensor> max_with(const Tensor& x, const Shape& out_shape, const char* op, const char* node,
+                                   Kernel&& kernel) {
   Tensor xc = kernel_input(x);
-  Tensor out = empty(P->shape(true), x->dtype), idx = empty(P->shape(true), DType::Int64);
-  dispatch_pool(x->dtype, op, [&](auto tag) {
+  Tensor out = empty(out_shape, x->dtype), idx = empty(out_shape, DType::Int64);
+  dispatch_floating_or_int64(x->dtype, op, [&](auto tag) {
     using T = decltype(tag);
-    max_kernel<T>(*P, xc->data<T>(), out->data<T>(), idx->data<int64_t>());
+    kernel(tag, xc->data<T>(), out->data<T>(), idx->data<int64_t>());
   });
   Shape in_shape = x->shape;
   record(node, {x}, {out}, [&] {
     return BackwardFn([idx, in_shape](const Grads& g) -> Grads { return {plane_scatter(g[0], idx, in_shape, true)}; });
   });
   return {out, idx};
+}
+
+std::pair<Tensor, Tensor> max_with(const Tensor& x, Plan P, const char* op, const char* node) {
+  return max_with(x, P->shape(true), op, node, [&](auto tag, const auto* xd, auto* yd, int64_t* id) {
+    max_kernel<decltype(tag)>(*P, xd, yd, id);
+  });
 }
 
 }  // namespace
@@ -371,6 +412,93 @@ std::pair<Tensor, Tensor> adaptive_max_pool(const Tensor& x, const Shape& output
     return {to_dtype(out, x->dtype), idx};
   }
   return max_with(x, plan, op, "AdaptiveMaxPool2DBackward0");
+}
+
+std::pair<Tensor, Tensor> fractional_max_pool(const Tensor& x, const Shape& kernel, const Shape& output_size,
+                                              const Tensor& samples, const char* op) {
+  const int64_t nsp = static_cast<int64_t>(kernel.size());
+  const std::string fn = std::string(op) + (nsp == 3 ? "_out()" : "()");  // torch's prefix of the size checks
+  TG_CHECK(output_size.size() == kernel.size(), RuntimeError, op,
+           ": output_size must either be a single Int or tuple of Ints");
+  TG_CHECK(x->dim() == nsp + 2, RuntimeError, fn, ": Expected ", nsp + 1, "D or ", nsp + 2,
+           "D tensor, but got: ", shape_str(x->shape));
+  for (int64_t d = 1; d < x->dim(); ++d)
+    TG_CHECK(x->shape[d] > 0, RuntimeError, fn, ": Expected input to have non-zero size for non-batch dimensions, "
+             "but got", shape_str(x->shape), " with dimension ", d, " being empty.");
+  TG_CHECK(samples->dtype == x->dtype, RuntimeError, "Expect _random_samples to have the same dtype as input");
+  TG_CHECK(is_floating(x->dtype), NotImplementedError, "\"", op, "_out_frame\" not implemented for '",
+           scalar_type_name(x->dtype), "'");
+  TG_CHECK(samples->dim() == 3, RuntimeError, "Expect _random_samples to have 3 dimensions, got ", samples->dim());
+  TG_CHECK(samples->shape[0] >= x->shape[0], RuntimeError,
+           "Expect _random_samples.size(0) no less then input batch size.");
+  TG_CHECK(samples->shape[1] == x->shape[1], RuntimeError,
+           "Expect _random_samples.size(1) equals to input channel size.");
+  TG_CHECK(samples->shape[2] == nsp, RuntimeError, "Expect _random_samples.size(2) equals to ", nsp, "; got ",
+           samples->shape[2], ".");
+  static const char* const kDimNames[] = {"time", "height", "width"};
+  PoolPlan P;
+  P.nsp = static_cast<int>(nsp);
+  P.N = x->shape[0];
+  P.C = x->shape[1];
+  for (int64_t j = 0; j < nsp; ++j) {
+    PoolDim& D = P.dims[kMaxDims - nsp + j];
+    D.in = x->shape[2 + j];
+    D.out = output_size[j];
+    TG_CHECK(D.out >= 0, RuntimeError, "Trying to create tensor with negative dimension ", D.out, ": ",
+             shape_str(P.shape(true)));
+    // torch pools empty windows for a zero kernel (-inf, index of nothing); tg refuses it
+    TG_CHECK(kernel[j] > 0, RuntimeError, op, ": kernel_size must be greater than zero, but got ", kernel[j]);
+    TG_CHECK(D.out + kernel[j] - 1 <= D.in, RuntimeError, fn, ": pool ", kDimNames[kMaxDims - nsp + j], " ",
+             kernel[j], " too large relative to input ", kDimNames[kMaxDims - nsp + j], " ", D.in);
+  }
+  if (is_reduced_float(x->dtype)) {
+    auto [out, idx] = fractional_max_pool(widen_reduced(x), kernel, output_size, widen_reduced(samples), op);
+    return {to_dtype(out, x->dtype), idx};
+  }
+  Tensor u = contiguous(detach(samples));
+  const char* node = nsp == 2 ? "FractionalMaxPool2DBackward0" : "FractionalMaxPool3DBackward0";
+  return max_with(x, P.shape(true), op, node, [&](auto tag, const auto* xd, auto* yd, int64_t* id) {
+    using T = decltype(tag);
+    fractional_max_kernel<T>(P, kernel, u->data<T>(), xd, yd, id);
+  });
+}
+
+Tensor max_pool_backward(const Tensor& grad_output, const Tensor& x, const Tensor& indices, const char* op) {
+  TG_CHECK(x->dim() >= 3 && x->dim() <= 5 && grad_output->shape == indices->shape && grad_output->dim() == x->dim(),
+           RuntimeError, op, ": expected a batched input [N, C, *spatial] and grad_output and indices of one shape, "
+           "got input ", shape_str(x->shape), ", grad_output ", shape_str(grad_output->shape), " and indices ",
+           shape_str(indices->shape));
+  TG_CHECK(indices->dtype == DType::Int64, RuntimeError, op, ": expected int64 indices, got ",
+           dtype_name(indices->dtype));
+  TG_CHECK(grad_output->dtype == x->dtype && is_floating(x->dtype), RuntimeError, op,
+           ": expected grad_output and input of one floating dtype, got ", dtype_name(grad_output->dtype), " and ",
+           dtype_name(x->dtype));
+  Tensor ix = contiguous(indices);
+  const int64_t plane = x->dim() > 2 ? x->numel() / std::max<int64_t>(x->shape[0] * x->shape[1], 1) : 0;
+  const int64_t* ip = ix->data<int64_t>();
+  for (int64_t i = 0, n = ix->numel(); i < n; ++i)
+    TG_CHECK(ip[i] >= 0 && ip[i] < plane, RuntimeError, op, ": found an invalid max index ", ip[i],
+             " for input planes of ", plane, " elements");
+  // widened for 16-bit floats: the sums are rounded once
+  auto in_kernel_dtype = [](const Tensor& t, auto&& f) {
+    return is_reduced_float(t->dtype) ? to_dtype(f(widen_reduced(t)), t->dtype) : f(t);
+  };
+  Tensor out;
+  {
+    GradModeGuard off(false);
+    out = in_kernel_dtype(grad_output, [&](const Tensor& g) { return plane_scatter(g, ix, x->shape, true); });
+  }
+  // linear in grad_output (its gradient gathers at the indices); constant in the input
+  Shape in_shape = x->shape;
+  DType dt = x->dtype;
+  record("MaxPool2DWithIndicesBackwardBackward0", {grad_output, x}, {out}, [&] {
+    SavedTensor si = save(ix);
+    return BackwardFn([si, in_shape, dt, in_kernel_dtype](const Grads& g) -> Grads {
+      Tensor idx = si.get();
+      return {in_kernel_dtype(g[0], [&](const Tensor& t) { return plane_gather(t, idx); }), zeros(in_shape, dt)};
+    });
+  });
+  return out;
 }
 
 Tensor max_unpool(const Tensor& x, const Tensor& indices, const Shape& output_size, const char* op) {

@@ -28,26 +28,28 @@ double pixel_scale(int64_t in, int64_t out, bool align_corners, double user_scal
   return user_scale > 0 ? 1.0 / user_scale : static_cast<double>(in) / static_cast<double>(out);
 }
 
-// Cubic convolution (Keys, A = -0.75 as torch) weights for the 4 taps around a fractional offset t.
+// Keys' cubic convolution kernel with parameter A at distance x (torch: A = -0.75, or -0.5 antialiased).
+double keys_cubic(double x, double A) {
+  x = std::abs(x);
+  if (x < 1) return ((A + 2) * x - (A + 3)) * x * x + 1;
+  return x < 2 ? ((A * x - 5 * A) * x + 8 * A) * x - 4 * A : 0;
+}
+
+// Cubic convolution (A = -0.75 as torch) weights for the 4 taps around a fractional offset t.
 void cubic_weights(double t, double* w) {
-  const double A = -0.75;
-  auto near = [&](double x) { return ((A + 2) * x - (A + 3)) * x * x + 1; };           // |x| <= 1
-  auto far = [&](double x) { return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A; };     // 1 < |x| < 2
-  w[0] = far(t + 1);
-  w[1] = near(t);
-  w[2] = near(1 - t);
-  w[3] = far(2 - t);
+  for (int k = 0; k < 4; ++k) w[k] = keys_cubic(t + 1 - k, -0.75);
+}
+
+// The triangle (linear) or cubic filter at distance x; `keys_a` is the cubic's A.
+double filter(double x, bool cubic, double keys_a) {
+  if (cubic) return keys_cubic(x, keys_a);
+  x = std::abs(x);
+  return x < 1 ? 1 - x : 0;
 }
 
 // Anti-aliased linear / cubic (PIL's filters, as torch's antialias=True): when shrinking, the filter is
 // stretched by the scale so every input pixel contributes; weights are normalised to sum to 1.
-double aa_filter(double x, bool cubic) {
-  x = std::abs(x);
-  if (!cubic) return x < 1 ? 1 - x : 0;
-  const double A = -0.5;
-  if (x < 1) return ((A + 2) * x - (A + 3)) * x * x + 1;
-  return x < 2 ? (((x - 5) * x + 8) * x - 4) * A : 0;
-}
+double aa_filter(double x, bool cubic) { return filter(x, cubic, -0.5); }
 
 TapsPtr make_aa_taps(int64_t in, int64_t out, bool cubic, bool align_corners, double user_scale) {
   auto t = std::make_shared<Taps>();
@@ -123,6 +125,43 @@ TapsPtr make_taps(int64_t in, int64_t out, const std::string& mode, bool align_c
     }
   }
   return t;
+}
+
+// uint8 linear/cubic (not antialiased) as torch's uint8 kernels place them: K = 2 or 4 taps from the
+// floor of the source index, clipped to the input, the weight of every tap beyond an edge added onto
+// the edge tap. Also returns the largest weight, partial sums included, which fixes the precision.
+std::pair<TapsPtr, double> make_uint8_taps(int64_t in, int64_t out, bool cubic, bool align_corners,
+                                           double user_scale) {
+  auto t = std::make_shared<Taps>();
+  t->in_size = in;
+  t->out_size = out;
+  t->K = cubic ? 4 : 2;
+  t->index.assign(static_cast<size_t>(out * t->K), 0);
+  t->weight.assign(static_cast<size_t>(out * t->K), 0.0);
+  const double scale = pixel_scale(in, out, align_corners, user_scale);
+  const int64_t support = t->K / 2;
+  double wt_max = 0;
+  for (int64_t o = 0; o < out; ++o) {
+    double src = align_corners ? scale * o : scale * (o + 0.5) - 0.5;
+    if (!cubic && !align_corners && src < 0) src = 0;
+    // torch floors in float here
+    const int64_t base = std::min(static_cast<int64_t>(std::floor(static_cast<float>(src))), in - 1);
+    const double lambda = std::clamp(src - static_cast<double>(base), 0.0, 1.0);
+    const int64_t lo = base - support + 1, first = std::max<int64_t>(lo, 0);
+    const int64_t count = std::clamp<int64_t>(std::min(base + support + 1, in) - first, 0, t->K);
+    int64_t* idx = &t->index[o * t->K];
+    double* w = &t->weight[o * t->K];
+    for (int64_t k = 0; k < t->K; ++k) idx[k] = first + std::min(k, std::max<int64_t>(count - 1, 0));
+    int64_t slot = 0;
+    for (int64_t k = 0; k < t->K; ++k) {
+      if (lo + k <= 0) slot = 0;
+      else if (lo + k >= in - 1) slot = count - 1;
+      w[slot] += filter(static_cast<double>(k + 1 - support) - lambda, cubic, -0.75);
+      wt_max = std::max(wt_max, w[slot]);
+      ++slot;
+    }
+  }
+  return {t, wt_max};
 }
 
 // x seen as [A, size, B] around the resized dim.
@@ -205,6 +244,66 @@ Tensor resample_transposed(const Tensor& g, int64_t dim, const TapsPtr& taps) {
   return gin;
 }
 
+// One uint8 pass along `dim` in torch's fixed point: weights scaled by 2^precision (the most that keeps
+// the largest weight below 2^15) and rounded half away from zero, products summed in integers from
+// half a unit, shifted back and clamped to [0, 255]. No autograd: uint8 has no gradients.
+Tensor resample_uint8(const Tensor& x, int64_t dim, const Taps& t, double wt_max) {
+  int precision = 0;
+  while (precision < 22 && static_cast<int>(0.5 + wt_max * static_cast<double>(1 << (precision + 1))) < (1 << 15))
+    ++precision;
+  std::vector<int32_t> wq(t.weight.size());
+  for (size_t i = 0; i < wq.size(); ++i) {
+    const double v = t.weight[i] * static_cast<double>(1 << precision);
+    wq[i] = static_cast<int16_t>(v < 0 ? static_cast<int>(-0.5 + v) : static_cast<int>(0.5 + v));
+  }
+  Shape out_shape = x->shape;
+  out_shape[dim] = t.out_size;
+  Tensor xc = contiguous(x);
+  Tensor y = empty(out_shape, DType::UInt8);
+  DimLayout L = layout_around(x->shape, dim);
+  const uint8_t* src = xc->data<uint8_t>();
+  uint8_t* dst = y->data<uint8_t>();
+  parallel_for(L.A * t.out_size, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, L.B * t.K)),
+               [&](int64_t r0, int64_t r1) {
+    std::vector<int32_t> acc(static_cast<size_t>(L.B));
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t a = r / t.out_size, o = r % t.out_size;
+      std::fill(acc.begin(), acc.end(), int32_t(1) << (precision - 1));
+      for (int64_t k = 0; k < t.K; ++k) {
+        const int32_t w = wq[o * t.K + k];
+        if (w == 0) continue;
+        const uint8_t* s = src + (a * t.in_size + t.index[o * t.K + k]) * L.B;
+        for (int64_t b = 0; b < L.B; ++b) acc[b] += w * s[b];
+      }
+      uint8_t* d = dst + r * L.B;
+      for (int64_t b = 0; b < L.B; ++b) d[b] = static_cast<uint8_t>(std::clamp(acc[b] >> precision, 0, 255));
+    }
+  });
+  return y;
+}
+
+// torch's uint8 bilinear/bicubic (2-D, with or without antialiasing): the width pass, then the height
+// pass, each rounded to uint8; a dim whose size does not change is not resampled.
+Tensor interpolate_uint8(const Tensor& x, const Shape& out_size, const std::string& mode, bool align_corners,
+                         const std::vector<double>& scales) {
+  Tensor y = x;
+  for (int64_t j = 1; j >= 0; --j) {
+    const int64_t dim = 2 + j, in = x->shape[dim], out = out_size[j];
+    if (in == out) continue;
+    const double user_scale = scales.empty() ? 0.0 : scales[j];
+    const bool cubic = mode == "cubic" || mode == "cubic_aa";
+    if (mode == "linear_aa" || mode == "cubic_aa") {
+      TapsPtr taps = make_aa_taps(in, out, cubic, align_corners, user_scale);
+      const double wt_max = taps->weight.empty() ? 0.0 : *std::max_element(taps->weight.begin(), taps->weight.end());
+      y = resample_uint8(y, dim, *taps, std::max(wt_max, 0.0));
+    } else {
+      auto [taps, wt_max] = make_uint8_taps(in, out, cubic, align_corners, user_scale);
+      y = resample_uint8(y, dim, *taps, wt_max);
+    }
+  }
+  return y;
+}
+
 }  // namespace
 
 Tensor interpolate(const Tensor& x, const Shape& out_size, const std::string& mode, bool align_corners,
@@ -212,7 +311,9 @@ Tensor interpolate(const Tensor& x, const Shape& out_size, const std::string& mo
   TG_CHECK(mode == "nearest" || mode == "nearest-exact" || mode == "linear" || mode == "cubic" || mode == "area" ||
            mode == "linear_aa" || mode == "cubic_aa", ValueError, "interpolate: unknown mode '", mode, "'");
   const bool nearest = mode == "nearest" || mode == "nearest-exact";
-  TG_CHECK(is_floating(x->dtype) || (nearest && x->dtype != DType::Bool), RuntimeError,
+  // uint8 also for 2-D bilinear/bicubic, in torch's fixed point
+  const bool uint8_2d = x->dtype == DType::UInt8 && out_size.size() == 2 && !nearest && mode != "area";
+  TG_CHECK(is_floating(x->dtype) || (nearest && x->dtype != DType::Bool) || uint8_2d, RuntimeError,
            "interpolate: expected a floating-point input, got ", dtype_name(x->dtype));
   int64_t k = static_cast<int64_t>(out_size.size()), nd = x->dim();
   TG_CHECK(k >= 1 && k <= 3 && nd == k + 2, ValueError, "interpolate: expected a ", k + 2, "-D input for ", k,
@@ -225,6 +326,7 @@ Tensor interpolate(const Tensor& x, const Shape& out_size, const std::string& mo
   for (int64_t s : out_size)
     TG_CHECK(s > 0, RuntimeError, "interpolate: Input and output sizes should be greater than 0, but got input of "
              "shape ", shape_str(x->shape), " and output size ", shape_str(out_size));
+  if (uint8_2d) return interpolate_uint8(x, out_size, mode, align_corners, scales);
   if (is_reduced_float(x->dtype))
     return to_dtype(interpolate(widen_reduced(x), out_size, mode, align_corners, scales), x->dtype);
   if (!is_floating(x->dtype))  // nearest modes copy values: float64 holds every integer input exactly enough

@@ -13,7 +13,8 @@ __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
            "adaptive_max_pool3d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
            "adaptive_max_pool3d_with_indices", "lp_pool1d", "lp_pool2d", "lp_pool3d", "max_unpool1d",
-           "max_unpool2d", "max_unpool3d", "batch_norm"]
+           "max_unpool2d", "max_unpool3d", "fractional_max_pool2d", "fractional_max_pool3d",
+           "fractional_max_pool2d_with_indices", "fractional_max_pool3d_with_indices", "batch_norm"]
 
 
 def _tuple(value, n, name, op):
@@ -320,6 +321,56 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     return _max_unpool(3, input, indices, kernel_size, stride, padding, output_size)
+
+
+# ---- fractional max pooling ----
+def _ints(value, n, name, op):
+    """An int repeated n times or a sequence of exactly n ints (torch's IntArrayRef[n] arguments)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return [int(value)] * n
+    if isinstance(value, (tuple, list, tg.Size)) and len(value) == n:
+        return [int(v) for v in value]
+    raise RuntimeError(f"{op}: {name} must either be a single Int or tuple of Ints")
+
+
+def _fractional_max_pool(nsp, input, kernel_size, output_size, output_ratio, _random_samples):
+    op = f"fractional_max_pool{nsp}d"
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{op} requires specifying either an output_size or an output_ratio")
+    if output_size is None:
+        if nsp == 2 and len(output_ratio) > 2:  # torch's check (a float ratio has no len there either)
+            raise ValueError(f"{op} requires output_ratio to either be a single Int or tuple of Ints.")
+        ratio = list(output_ratio) if isinstance(output_ratio, (tuple, list)) else [output_ratio] * nsp
+        output_size = [int(input.size(i - nsp) * ratio[i]) for i in range(nsp)]
+    if _random_samples is None:  # one uniform [0, 1) sample per plane and spatial dim, as torch draws them
+        n_batch = 1 if input.dim() == nsp + 1 else input.size(0)
+        _random_samples = tg.rand(n_batch, input.size(-nsp - 1), nsp, dtype=input.dtype)
+    x, added = _batched(input, nsp, op)
+    out, idx = _k.fractional_max_pool(x, _ints(kernel_size, nsp, "kernel_size", op),
+                                      _ints(output_size, nsp, "output_size", op), _random_samples, op)
+    return _unbatch(out, added), _unbatch(idx, added)
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    return _fractional_max_pool(2, input, kernel_size, output_size, output_ratio, _random_samples)
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    return _fractional_max_pool(3, input, kernel_size, output_size, output_ratio, _random_samples)
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    out = _fractional_max_pool(2, input, kernel_size, output_size, output_ratio, _random_samples)
+    return out if return_indices else out[0]
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    out = _fractional_max_pool(3, input, kernel_size, output_size, output_ratio, _random_samples)
+    return out if return_indices else out[0]
 
 
 # ---- batch norm ----

@@ -104,7 +104,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                              "tensor as input")
     if mode in _MODE_DIMS and _MODE_DIMS[mode] != input.dim() - 2:
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {_MODE_DIMS[mode] + 2}D input")
-    if not input.is_floating_point() and not (mode in ("nearest", "nearest-exact") and input.dtype == tg.uint8):
+    uint8_ok = mode in ("nearest", "nearest-exact", "bilinear", "bicubic")  # bilinear/bicubic in torch's fixed point
+    if not input.is_floating_point() and not (uint8_ok and input.dtype == tg.uint8):
         raise NotImplementedError(f"interpolate: not implemented for '{_dtype_name(input)}' input")
     kernel_mode = "linear" if mode in ("bilinear", "trilinear") else "cubic" if mode == "bicubic" else mode
     if antialias:

@@ -370,6 +370,29 @@ void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, double alpha, const
   gemm_impl(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, int64_t alpha, const int64_t* A,
+          int64_t lda, const int64_t* B, int64_t ldb, int64_t beta, int64_t* C, int64_t ldc) {
+  using U = uint64_t;  // unsigned arithmetic: overflow wraps instead of being undefined
+  auto a_at = [&](int64_t i, int64_t k) { return U(ta ? A[k * lda + i] : A[i * lda + k]); };
+  for (int64_t i = 0; i < M; ++i) {
+    int64_t* c = C + i * ldc;
+    for (int64_t j = 0; j < N; ++j) c[j] = beta == 0 ? 0 : int64_t(U(c[j]) * U(beta));
+    if (tb) {  // rows of B are columns of op(B): one dot product per element
+      for (int64_t j = 0; j < N; ++j) {
+        U s = 0;
+        for (int64_t k = 0; k < K; ++k) s += a_at(i, k) * U(B[j * ldb + k]);
+        c[j] = int64_t(U(c[j]) + U(alpha) * s);
+      }
+    } else {  // c[i, :] += alpha a[i, k] b[k, :], rows of B read in order
+      for (int64_t k = 0; k < K; ++k) {
+        const U a = U(alpha) * a_at(i, k);
+        const int64_t* b = B + k * ldb;
+        for (int64_t j = 0; j < N; ++j) c[j] = int64_t(U(c[j]) + a * U(b[j]));
+      }
+    }
+  }
+}
+
 int gemm_threads(bool f64, int64_t M, int64_t N, int64_t K) {
   return f64 ? planned_threads<double>(M, N, K) : planned_threads<float>(M, N, K);
 }
