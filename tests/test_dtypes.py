@@ -200,6 +200,22 @@ def test_creation_and_conversion_methods(dtype):
     assert tg.zeros(1, dtype=dtype).type() == torch.zeros(1, dtype=td).type()  # torch's string, as the issue asks
 
 
+@pytest.mark.parametrize("dtype", [d for d in ALL if d != tg.bool])
+def test_arange_with_fractional_arguments_in_every_dtype(dtype):
+    # integer dtypes truncate start and step to int64; int64 takes its count from the truncated
+    # bounds too (a step that truncates to 0 is an error there), the narrower integers do not
+    td = TORCH_OF_TG[dtype]
+    for args in [(0, 5, 1.5), (0, 5, 0.7), (0.5, 5.5, 1.5), (5, 0, -1.5), (0, 5.5, 2), (0.9, 3), (-3, 4, 0.7),
+                 (0, 2.5), (-2.5, 3.5, 0.5), (1, 100, 7)]:
+        try:
+            expected = torch.arange(*args, dtype=td)
+        except ValueError as e:
+            with pytest.raises(ValueError, match=str(e)):
+                tg.arange(*args, dtype=dtype)
+            continue
+        assert_same(tg.arange(*args, dtype=dtype), expected, f"arange{args} {dtype}")
+
+
 @pytest.mark.parametrize("dtype", ALL)
 def test_printing_item_and_tolist(dtype):
     t = torch.tensor([[0.0, 1.5, -2.0], [3.25, 100.0, 7.0]]).to(TORCH_OF_TG[dtype])

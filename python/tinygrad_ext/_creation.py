@@ -160,8 +160,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     _on_device(device, "arange")
     if end is None:
         start, end = 0, start
-    if dtype is not None and not dtype.is_floating_point and isinstance(step, float) and step and not int(step):
-        raise ValueError("step must be nonzero")  # torch: the step in an integer dtype truncates to 0
+    if dtype == _dtype.int64 and isinstance(step, float) and step and not int(step):
+        raise ValueError("step must be nonzero")  # torch: the step truncates to 0 in int64
     return _finish(_C._arange(start, end, step, dtype), requires_grad)
 
 

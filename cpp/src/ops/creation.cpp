@@ -36,18 +36,42 @@ Tensor arange(Scalar start, Scalar end, Scalar step, std::optional<DType> dtype)
   double count = std::ceil((end.f - start.f) / step.f);
   TG_CHECK(std::isfinite(count) && count < 9.0e18, RuntimeError, "arange: the range [", start.f, ", ",
            end.f, ") with step ", step.f, " has too many elements (", count, ")");
+  // An integer dtype computes in int64 with the bounds and the step truncated toward zero (torch's
+  // accumulate type): arange(0, 5, 1.5, dtype=int32) is [0, 1, 2, 3]. For int64 the count comes
+  // from the truncated values too (so the same call gives [0, 1, 2, 3, 4]); for the narrower
+  // integers from the values as given.
+  bool integral_from_float = any_float && !is_floating(dt);
+  auto trunc_to_int64 = [&](double v, const char* what) {
+    TG_CHECK(std::abs(v) < 9.2e18, RuntimeError, "arange: ", what, " ", v, " is out of range for ", dtype_name(dt));
+    return static_cast<int64_t>(v);
+  };
+  int64_t istart = start.i, istep = step.i;
+  if (integral_from_float) {
+    istart = trunc_to_int64(start.f, "start");
+    istep = trunc_to_int64(step.f, "step");
+  }
   int64_t n;
-  if (any_float)
-    n = static_cast<int64_t>(std::ceil((end.f - start.f) / step.f));
-  else
+  if (integral_from_float && dt == DType::Int64) {
+    int64_t iend = trunc_to_int64(end.f, "end");
+    TG_CHECK(istep != 0, RuntimeError, "arange: step must be nonzero (", step.f, " truncates to 0 in int64)");
+    n = std::max<int64_t>(0, (iend - istart + istep + (istep > 0 ? -1 : 1)) / istep);
+  } else if (any_float) {
+    n = static_cast<int64_t>(count);
+  } else {
     n = (end.i - start.i + step.i + (step.i > 0 ? -1 : 1)) / step.i;
+  }
   Tensor t = empty({n}, dt);
   dispatch_all(dt, [&](auto z) {
     using T = decltype(z);
     T* p = t->data<T>();
-    for (int64_t i = 0; i < n; ++i)
-      p[i] = any_float ? cast_value<T>(start.f + static_cast<double>(i) * step.f)
-                       : cast_value<T>(start.i + i * step.i);
+    for (int64_t i = 0; i < n; ++i) {
+      if (any_float && !integral_from_float) {
+        p[i] = cast_value<T>(start.f + static_cast<double>(i) * step.f);
+      } else {  // wraps like torch's int64 arithmetic (through unsigned: no signed overflow)
+        uint64_t v = static_cast<uint64_t>(istart) + static_cast<uint64_t>(i) * static_cast<uint64_t>(istep);
+        p[i] = cast_value<T>(static_cast<int64_t>(v));
+      }
+    }
   });
   return t;
 }
