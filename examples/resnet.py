@@ -1,6 +1,8 @@
-# ResNet-18 on Fashion-MNIST (d2l chapter 8.6, "Residual Networks"), adapted to 1x28x28 inputs: the
-# stem is a 3x3 convolution (stride 1) and a 3x3 max pool, so the four residual stages see 14x14,
-# 7x7, 4x4 and 2x2 feature maps (the book resizes the images to 96x96 and uses a 7x7 stride-2 stem).
+# ResNet-18 on Fashion-MNIST (d2l chapter 7.6 "Residual Networks", 8.6 in the current edition),
+# adapted to 1x28x28 inputs: the stem is a 3x3 convolution (stride 1) and a 3x3 max pool, so the four
+# residual stages see 14x14, 7x7, 4x4 and 2x2 feature maps (the book resizes the images to 96x96 and
+# uses a 7x7 stride-2 stem). The book's settings: SGD with lr 0.05, batch 256, 10 epochs, no schedule
+# (the layers keep torch's default initialisation).
 from common import load_fashion_mnist, parse_args, predict, tg, train
 
 from tinygrad_ext import nn, optim
