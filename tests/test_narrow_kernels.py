@@ -125,10 +125,12 @@ def test_products_round_the_float32_product_once(dtype, shape):
     a, b = torch.randn(M, K, generator=g).to(dtype), torch.randn(K, Nn, generator=g).to(dtype)
     c = torch.randn(Nn, generator=g).to(dtype)
     ta, tb, tc = to_tg(a), to_tg(b), to_tg(c)
-    ref = tg.mm(ta.float(), tb.float()).to(ta.dtype)
-    np.testing.assert_array_equal(bits(tg.mm(ta, tb)), bits(ref))
-    at, bt = to_tg(a.t().contiguous()).t(), to_tg(b.t().contiguous()).t()  # transposed layouts
-    np.testing.assert_array_equal(bits(tg.mm(at, bt)), bits(ref))
+    def lay(t, transposed):  # t as a tg tensor, row-major or as the transpose of a row-major matrix
+        return to_tg(t.t().contiguous()).t() if transposed else to_tg(t)
+    for transposed in (False, True):
+        x, y = lay(a, transposed), lay(b, transposed)
+        ref = tg.mm(lay(a.float(), transposed), lay(b.float(), transposed)).to(x.dtype)
+        np.testing.assert_array_equal(bits(tg.mm(x, y)), bits(ref), err_msg=f"transposed={transposed}")
     np.testing.assert_allclose(tg.mm(ta, tb).float().numpy(), (a.float() @ b.float()).to(dtype).float().numpy(),
                                rtol=1e-2, atol=1e-2)
     got = tg.addmm(tc, ta, tb, beta=0.5, alpha=2.0)
