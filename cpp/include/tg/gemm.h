@@ -2,6 +2,8 @@
 #pragma once
 #include <cstdint>
 
+#include "tg/half.h"
+
 namespace tg::kernels {
 
 // op(A) is M x K: A is stored M x K (lda >= K) or, with trans_a, K x M (lda >= M).
@@ -18,6 +20,15 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, double al
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, int64_t alpha,
           const int64_t* A, int64_t lda, const int64_t* B, int64_t ldb, int64_t beta,
           int64_t* C, int64_t ldc);
+
+// float16 / bfloat16 operands with a float32 C, accumulated in float32: the operands are converted
+// while being packed, so no float32 copy of them is made (small and vector-shaped products, which
+// do not pack, widen them once).
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+          const Half* A, int64_t lda, const Half* B, int64_t ldb, float beta, float* C, int64_t ldc);
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+          const BFloat16* A, int64_t lda, const BFloat16* B, int64_t ldb, float beta, float* C,
+          int64_t ldc);
 
 // Threads gemm() runs an M x N x K product on (float, or double when f64) with the current
 // thread setting: the cost model's choice, 1 inside a parallel region.
@@ -36,6 +47,12 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
                   double alpha, const double* A, int64_t lda, int64_t stride_a, const double* B,
                   int64_t ldb, int64_t stride_b, double beta, double* C, int64_t ldc,
                   int64_t stride_c);
+void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+                  float alpha, const Half* A, int64_t lda, int64_t stride_a, const Half* B,
+                  int64_t ldb, int64_t stride_b, float beta, float* C, int64_t ldc, int64_t stride_c);
+void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+                  float alpha, const BFloat16* A, int64_t lda, int64_t stride_a, const BFloat16* B,
+                  int64_t ldb, int64_t stride_b, float beta, float* C, int64_t ldc, int64_t stride_c);
 // Threads gemm_batched gives the batch (> 1: split by entry; 1: each entry on gemm_threads).
 int gemm_batch_threads(bool f64, int64_t batch, int64_t M, int64_t N, int64_t K);
 

@@ -3,6 +3,7 @@
 
 #include "tg/default_dtype.h"
 #include "kernels/cpu/loops.h"
+#include "kernels/cpu/narrow.h"
 #include "kernels/cpu/vmath.h"
 #include "tg/ops.h"
 
@@ -44,6 +45,40 @@ bool simd_arith(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b
   float* o = out->data<float>();
   parallel_for(out->numel(), kGrainSize, [&](int64_t lo, int64_t hi) {
     kernels::vmath::binary_f32(bin, x + lo, b_scalar ? y : y + lo, b_scalar, o + lo, hi - lo);
+  });
+  return true;
+}
+
+// Contiguous add/sub/mul/div/maximum/minimum on a narrow compute dtype (the second operand dense or
+// a single value; for add and mul either one) run the narrow kernels: integers in their own width,
+// float16/bfloat16 widened to float32 in registers and rounded once, so no wide copies are made.
+// The same values as the widening path, bit for bit. False when the operands are not like that.
+bool narrow_arith(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute) {
+  using kernels::narrow::Op;
+  Op k;
+  switch (op) {
+    case BinaryOp::Add: k = Op::Add; break;
+    case BinaryOp::Sub: k = Op::Sub; break;
+    case BinaryOp::Mul: k = Op::Mul; break;
+    case BinaryOp::Div: k = Op::Div; break;
+    case BinaryOp::Maximum: k = Op::Max; break;
+    case BinaryOp::Minimum: k = Op::Min; break;
+    default: return false;
+  }
+  if ((k == Op::Div && !is_floating(compute)) || out->dtype != compute || !out->is_contiguous()) return false;
+  const bool commutes = k == Op::Add || k == Op::Mul;
+  const Tensor* x = &a;
+  const Tensor* y = &b;
+  if (commutes && a->numel() == 1 && out->numel() > 1) std::swap(x, y);
+  const bool y_scalar = (*y)->numel() == 1;
+  if (!kernels::dense_like(*x, out->shape) || !(y_scalar || kernels::dense_like(*y, out->shape))) return false;
+  Tensor xs = cast_for_kernel(*x, compute), ys = cast_for_kernel(*y, compute);
+  const int64_t size = static_cast<int64_t>(itemsize(compute));
+  const char *xp = xs->raw(), *yp = ys->raw();
+  char* op_ = out->raw();
+  parallel_for(out->numel(), kGrainSize, [&](int64_t lo, int64_t hi) {
+    kernels::narrow::binary(compute, k, xp + lo * size, y_scalar ? yp : yp + lo * size, y_scalar,
+                            op_ + lo * size, hi - lo);
   });
   return true;
 }
@@ -114,6 +149,7 @@ Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, DType comput
 
 void binary_kernel_into(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute) {
   check_same_device(op_name(op), a, b, out);
+  if (!is_compute_dtype(compute) && compute != DType::Bool && narrow_arith(op, out, a, b, compute)) return;
   if (!is_compute_dtype(compute)) {
     // as torch: operands are converted to the common dtype first, then e.g. int32 computes in
     // int64 and float16 in float32, and the result is rounded once on store

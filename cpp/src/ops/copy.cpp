@@ -3,6 +3,8 @@
 #include <cstring>
 
 #include "kernels/cpu/loops.h"
+#include "kernels/cpu/narrow.h"
+#include "ops/reduced_float.h"
 #include "tg/ops.h"
 #include "tg/parallel.h"
 
@@ -70,6 +72,22 @@ bool copy_transposed(const Tensor& dst, const Tensor& src) {
   return true;
 }
 
+// float32 <-> float16/bfloat16 between contiguous tensors of one shape: the vectorised
+// conversions of kernels/cpu/narrow.h (the same values as cast_value). False otherwise.
+bool convert_reduced_float(const Tensor& dst, const Tensor& src) {
+  const bool widen = nn::is_reduced_float(src->dtype) && dst->dtype == DType::Float32;
+  const bool round = nn::is_reduced_float(dst->dtype) && src->dtype == DType::Float32;
+  if (!(widen || round) || src->shape != dst->shape || !src->is_contiguous() || !dst->is_contiguous())
+    return false;
+  parallel_for(dst->numel(), kGrainSize, [&](int64_t b, int64_t e) {
+    if (widen)
+      kernels::narrow::to_float(src->dtype, src->data<uint16_t>() + b, dst->data<float>() + b, e - b);
+    else
+      kernels::narrow::from_float(dst->dtype, src->data<float>() + b, dst->data<uint16_t>() + b, e - b);
+  });
+  return true;
+}
+
 }  // namespace
 
 void copy_into(const Tensor& dst, const Tensor& src) {
@@ -83,7 +101,7 @@ void copy_into(const Tensor& dst, const Tensor& src) {
       std::memmove(dst->raw(), src->raw(), dst->numel() * itemsize(dst->dtype));
     return;
   }
-  if (copy_transposed(dst, src)) return;
+  if (copy_transposed(dst, src) || convert_reduced_float(dst, src)) return;
   dispatch_all(dst->dtype, [&](auto o) {
     using Out = decltype(o);
     dispatch_all(src->dtype, [&](auto i) {

@@ -1,6 +1,6 @@
 // Matrix products: mm, torch.matmul's rules (1-D, 2-D, batched with broadcast batch dims), and addmm
 // (the fused bias + product that nn.Linear runs on).
-#include "ops/widen.h"
+#include "ops/reduced_float.h"
 #include "tg/autocast.h"
 #include "tg/gemm.h"
 #include "tg/ops.h"
@@ -9,6 +9,13 @@
 namespace tg {
 
 namespace {
+
+// Calls f with a Half or a BFloat16 value for a float16 / bfloat16 dtype.
+template <typename F>
+void with_reduced_float(DType d, F&& f) {
+  if (d == DType::Float16) f(Half{});
+  else f(BFloat16{});
+}
 
 // How a 2-D (or batched) operand can be handed to GEMM without a copy: row-major with a leading
 // dimension, or transposed.
@@ -62,6 +69,19 @@ Tensor batched_product(const Tensor& a, const Tensor& b) {
     return r;
   };
   Tensor A = flat(a), B = flat(b);
+  // float16/bfloat16: accumulated in float32 from operands converted while packed, rounded once
+  if (nn::is_reduced_float(a->dtype)) {
+    Tensor acc = empty(out_shape, DType::Float32);
+    GemmOperand ga = as_gemm_operand(A), gb = as_gemm_operand(B);
+    with_reduced_float(a->dtype, [&](auto z) {
+      using S = decltype(z);
+      kernels::gemm_batched(batch, ga.trans, gb.trans, M, N, K, 1.0f, ga.t->template data<S>(), ga.ld,
+                            ga.t->strides[0], gb.t->template data<S>(), gb.ld, gb.t->strides[0], 0.0f,
+                            acc->data<float>(), N, M * N);
+    });
+    copy_into(out, acc);
+    return out;
+  }
   dispatch_dtype(a->dtype, [&](auto z) {
     using T = decltype(z);
     T* C = out->data<T>();
@@ -90,7 +110,7 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b, const char* name) {
            " and ", b->shape[nb - 2], "x", b->shape[nb - 1], ")");
   TG_CHECK(a->dtype == b->dtype, RuntimeError, name, ": expected m1 and m2 to have the same dtype, but got: ",
            dtype_name(a->dtype), " != ", dtype_name(b->dtype));
-  if (needs_widening(a->dtype))  // float16/bfloat16 accumulate in float32, small ints wrap as int64
+  if (needs_widening(a->dtype) && !nn::is_reduced_float(a->dtype))  // small ints wrap as int64
     return to_dtype(matmul_nd(widened(a), widened(b), name), a->dtype);
   Shape ba(a->shape.begin(), a->shape.end() - 2), bb(b->shape.begin(), b->shape.end() - 2);
   Shape batch = broadcast_shapes(ba, bb, name);
@@ -162,10 +182,6 @@ Tensor addmm(const Tensor& input_in, const Tensor& m1_in, const Tensor& m2_in, S
              dtype_name(input->dtype), " and ", dtype_name(m->dtype));
   Shape shape{M, N};
   Tensor bias = expand(input, shape);  // raises torch's error when input does not broadcast to [M, N]
-  if (needs_widening(input->dtype)) {
-    AutocastOff off;  // the float32 product must not be cast back down
-    return to_dtype(addmm(widened(input), widened(m1), widened(m2), beta, alpha), input->dtype);
-  }
   if (!is_floating(input->dtype)) {    // integer matrices: no GEMM kernel, compose the same formula
     Tensor prod = mm(m1, m2);
     if (alpha.f != 1.0) prod = mul(prod, alpha);
@@ -174,13 +190,25 @@ Tensor addmm(const Tensor& input_in, const Tensor& m1_in, const Tensor& m2_in, S
   Tensor out = empty(shape, input->dtype);
   {
     GradModeGuard off(false);
-    if (beta.f != 0.0 && out->numel() > 0) copy_into(out, bias);
+    // float16/bfloat16: the bias and the product meet in float32, rounded once into out
+    const bool half = nn::is_reduced_float(input->dtype);
+    Tensor acc = half ? empty(shape, DType::Float32) : out;
+    if (beta.f != 0.0 && out->numel() > 0) copy_into(acc, bias);
     GemmOperand ga = as_gemm_operand(m1), gb = as_gemm_operand(m2);
-    dispatch_floating(input->dtype, "addmm", [&](auto z) {
-      using T = decltype(z);
-      kernels::gemm(ga.trans, gb.trans, M, N, K, T(alpha.f), ga.t->template data<T>(), ga.ld,
-                    gb.t->template data<T>(), gb.ld, T(beta.f), out->data<T>(), N);
-    });
+    if (half) {
+      with_reduced_float(input->dtype, [&](auto z) {
+        using S = decltype(z);
+        kernels::gemm(ga.trans, gb.trans, M, N, K, float(alpha.f), ga.t->template data<S>(), ga.ld,
+                      gb.t->template data<S>(), gb.ld, float(beta.f), acc->data<float>(), N);
+      });
+      copy_into(out, acc);
+    } else {
+      dispatch_floating(input->dtype, "addmm", [&](auto z) {
+        using T = decltype(z);
+        kernels::gemm(ga.trans, gb.trans, M, N, K, T(alpha.f), ga.t->template data<T>(), ga.ld,
+                      gb.t->template data<T>(), gb.ld, T(beta.f), out->data<T>(), N);
+      });
+    }
   }
   record("AddmmBackward0", {input, m1, m2}, {out}, [&] {
     bool gi = input->requires_grad(), g1 = m1->requires_grad(), g2 = m2->requires_grad();

@@ -69,7 +69,10 @@ void unary_typed(UnaryOp op, const Tensor& out, const Tensor& x) {
       if (try_vmath<T>(kernels::vmath::Fn::Relu, out, x)) return;
       return run<T>(out, x, [](T v) { return v < T(0) ? T(0) : v; });
     case UnaryOp::Sign: return run<T>(out, x, [](T v) { return static_cast<T>((T(0) < v) - (v < T(0))); });
-    case UnaryOp::Square: return run<T>(out, x, [](T v) { return static_cast<T>(v * v); });
+    case UnaryOp::Square:
+      if constexpr (std::is_integral_v<T>)  // wraps, computed in uint64 where overflow is defined
+        return run<T>(out, x, [](T v) { return static_cast<T>(static_cast<uint64_t>(v) * static_cast<uint64_t>(v)); });
+      else return run<T>(out, x, [](T v) { return v * v; });
     default: break;
   }
   if constexpr (std::is_floating_point_v<T>) {
@@ -115,7 +118,15 @@ Tensor unary(UnaryOp op, const Tensor& x) {
   TG_CHECK(!(op == UnaryOp::Neg && dt == DType::Bool), RuntimeError,
            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
            "invert a mask, use the `~` or `logical_not()` operator instead.");
-  if (!is_compute_dtype(dt))  // e.g. float16 in float32, int32 in int64; one rounding on store
+  if (is_integral(dt, false) && !is_compute_dtype(dt)) {  // uint8..int32: in their own width (dt is x's)
+    Tensor out = empty(x->shape, dt);
+    dispatch_all(dt, [&](auto z) {
+      using T = decltype(z);
+      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) unary_typed<T>(op, out, x);
+    });
+    return out;
+  }
+  if (!is_compute_dtype(dt))  // float16/bfloat16 in float32; one rounding on store
     return cast_for_kernel(unary(op, cast_for_kernel(x, compute_dtype(dt))), dt);
   Tensor in = cast_for_kernel(x, dt);
   Tensor out = empty(x->shape, dt);

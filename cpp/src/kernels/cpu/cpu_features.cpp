@@ -10,6 +10,8 @@ namespace {
 CpuLevel detect() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
+  // F16C (float16 conversions) came with AVX2 on every x86 CPU; checked all the same
+  if (!__builtin_cpu_supports("f16c")) return CpuLevel::Baseline;
   if (__builtin_cpu_supports("avx512f")) return CpuLevel::AVX512;
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return CpuLevel::AVX2;
 #endif

@@ -36,9 +36,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <new>
+#include <type_traits>
 #include <vector>
 
 #include "gemm_internal.h"
+#include "kernels/cpu/narrow.h"
 #include "tg/cpu_caches.h"
 #include "tg/cpu_features.h"
 #include "tg/parallel.h"
@@ -178,12 +180,26 @@ Grid packed_grid(const KernelSet<T>& ks, int64_t M, int64_t N, int64_t K) {
   return choose_grid(threads, (M + ks.mr - 1) / ks.mr, slivers);
 }
 
-// One thread's part of one (jc, pc) step: C[rows, panel slivers s0..s1) (+)= A block * panel.
+// The packers for operands of type S (T itself, or float16/bfloat16 for a float product).
+template <typename T, typename S>
+struct Packers {
+  gemm_detail::PackA<T, S> a;
+  gemm_detail::PackB<T, S> b;
+};
 template <typename T>
+Packers<T, T> packers(const KernelSet<T>& ks, const T*) { return {ks.pack_a, ks.pack_b}; }
+inline Packers<float, Half> packers(const KernelSet<float>& ks, const Half*) { return {ks.pack_a_f16, ks.pack_b_f16}; }
+inline Packers<float, BFloat16> packers(const KernelSet<float>& ks, const BFloat16*) {
+  return {ks.pack_a_bf16, ks.pack_b_bf16};
+}
+
+// One thread's part of one (jc, pc) step: C[rows, panel slivers s0..s1) (+)= A block * panel.
+template <typename T, typename S>
 struct PanelStep {
   const KernelSet<T>& ks;
+  gemm_detail::PackA<T, S> pack_a;
   bool ta;
-  const T* A;  // op(A) column pc (already offset)
+  const S* A;  // op(A) column pc (already offset)
   int64_t lda;
   T alpha;
   const T* bp;  // the packed panel
@@ -197,7 +213,7 @@ struct PanelStep {
     alignas(64) T tile[gemm_detail::kMaxTile];  // edge tiles are computed here, then merged
     for (int64_t ic = row0; ic < row1; ic += mc_block) {
       const int64_t mc = std::min(mc_block, row1 - ic);
-      ks.pack_a(ta, ta ? A + ic : A + ic * lda, lda, mc, kc, alpha, ap);
+      pack_a(ta, ta ? A + ic : A + ic * lda, lda, mc, kc, alpha, ap);
       for (int64_t jr = s0 * NR; jr < std::min(s1 * NR, nc); jr += NR) {
         const int64_t nr = std::min(NR, nc - jr);
         for (int64_t ir = 0; ir < mc; ir += MR) {
@@ -222,10 +238,10 @@ struct PanelStep {
 };
 
 // The blocked loops of the header comment on a team of grid.threads() threads.
-template <typename T>
-void packed_gemm(const KernelSet<T>& ks, Grid grid, bool ta, bool tb, int64_t M, int64_t N,
-                 int64_t K, T alpha, const T* A, int64_t lda, const T* B, int64_t ldb, T beta,
-                 T* C, int64_t ldc) {
+template <typename T, typename S>
+void packed_gemm(const KernelSet<T>& ks, Packers<T, S> pk, Grid grid, bool ta, bool tb, int64_t M,
+                 int64_t N, int64_t K, T alpha, const S* A, int64_t lda, const S* B, int64_t ldb,
+                 T beta, T* C, int64_t ldc) {
   const Blocks& bl = blocks<T>();
   const int64_t MR = ks.mr, NR = ks.nr;
   const int64_t panel = std::min(bl.kc, K) * round_up(std::min(bl.nc, N), NR);
@@ -249,12 +265,12 @@ void packed_gemm(const KernelSet<T>& ks, Grid grid, bool ta, bool tb, int64_t M,
         auto [p0, p1] = share(slivers, team, tid);  // this thread's share of the packing
         if (p0 < p1) {
           const int64_t j0 = jc + p0 * NR, cols = std::min(p1 * NR, nc) - p0 * NR;
-          ks.pack_b(tb, tb ? B + j0 * ldb + pc : B + pc * ldb + j0, ldb, kc, cols, bp + p0 * NR * kc);
+          pk.b(tb, tb ? B + j0 * ldb + pc : B + pc * ldb + j0, ldb, kc, cols, bp + p0 * NR * kc);
         }
         if (team > 1) team_barrier();
         auto [s0, s1] = share(slivers, g.tn, tj);
-        const PanelStep<T> part{ks, ta, ta ? A + pc * lda : A + pc, lda, alpha, bp, kc, nc,
-                                pc == 0 ? beta : T(1), C + jc, ldc};
+        const PanelStep<T, S> part{ks, pk.a, ta, ta ? A + pc * lda : A + pc, lda, alpha, bp, kc, nc,
+                                   pc == 0 ? beta : T(1), C + jc, ldc};
         if (row0 < row1 && s0 < s1) part.run(row0, row1, s0, s1, bl.mc, ap);
       }
     }
@@ -321,7 +337,42 @@ void gemm_impl(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
   const KernelSet<T>& ks = kernels<T>();
   if (M <= kSmallMaxRows || N == 1)
     return parallel_small_gemm(ks, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-  packed_gemm(ks, packed_grid(ks, M, N, K), ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  packed_gemm(ks, packers(ks, A), packed_grid(ks, M, N, K), ta, tb, M, N, K, alpha, A, lda, B, ldb,
+              beta, C, ldc);
+}
+
+// X (rows x cols as stored, leading dimension ld) widened to a dense float copy.
+template <typename S>
+std::vector<float> widened_copy(const S* X, int64_t rows, int64_t cols, int64_t ld) {
+  std::vector<float> out(static_cast<size_t>(rows) * static_cast<size_t>(cols));
+  for (int64_t i = 0; i < rows; ++i)
+    narrow::to_float(dtype_of<S>::value, &X[i * ld].bits, out.data() + i * cols, cols);
+  return out;
+}
+
+// float16/bfloat16 operands, float32 C. Products with operand reuse pack the operands converted
+// to float (no float copy of them is made); the small, vector-shaped and narrow ones (and kernel
+// sets without such packers) widen the operands once and run the float path.
+template <typename S>
+void gemm_16bit(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const S* A,
+                int64_t lda, const S* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0 || alpha == 0) return scale_c(M, N, beta, C, ldc);
+  const KernelSet<float>& ks = kernels<float>();
+  const Packers<float, S> pk = packers(ks, A);
+  if (M <= kSmallMaxRows || N == 1 || narrow(M, N) || !pk.a || !pk.b) {
+    const std::vector<float> a = widened_copy(A, ta ? K : M, ta ? M : K, lda);
+    const std::vector<float> b = widened_copy(B, tb ? N : K, tb ? K : N, ldb);
+    return gemm_impl(ta, tb, M, N, K, alpha, a.data(), ta ? M : K, b.data(), tb ? K : N, beta, C, ldc);
+  }
+  packed_gemm(ks, pk, packed_grid(ks, M, N, K), ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+template <typename T, typename S>
+void gemm_any(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const S* A, int64_t lda,
+              const S* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  if constexpr (std::is_same_v<S, T>) gemm_impl(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  else gemm_16bit(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 // Batch entries per thread when the entries are small: as many as make kGemmWorkPerThread.
@@ -332,13 +383,13 @@ int batch_threads(int64_t batch, int64_t M, int64_t N, int64_t K) {
   return plan_threads(batch, std::max<int64_t>(1, kGemmWorkPerThread / work));
 }
 
-template <typename T>
+template <typename T, typename S>
 void batched_impl(int64_t batch, bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha,
-                  const T* A, int64_t lda, int64_t sa, const T* B, int64_t ldb, int64_t sb, T beta,
+                  const S* A, int64_t lda, int64_t sa, const S* B, int64_t ldb, int64_t sb, T beta,
                   T* C, int64_t ldc, int64_t sc) {
   auto entries = [&](int64_t b0, int64_t b1) {
     for (int64_t i = b0; i < b1; ++i)
-      gemm_impl(ta, tb, M, N, K, alpha, A + i * sa, lda, B + i * sb, ldb, beta, C + i * sc, ldc);
+      gemm_any(ta, tb, M, N, K, alpha, A + i * sa, lda, B + i * sb, ldb, beta, C + i * sc, ldc);
   };
   const int threads = batch_threads<T>(batch, M, N, K);
   if (threads == 1) return entries(0, batch);
@@ -355,6 +406,16 @@ void gemm_batched(int64_t batch, bool ta, bool tb, int64_t M, int64_t N, int64_t
 void gemm_batched(int64_t batch, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
                   double alpha, const double* A, int64_t lda, int64_t sa, const double* B,
                   int64_t ldb, int64_t sb, double beta, double* C, int64_t ldc, int64_t sc) {
+  batched_impl(batch, ta, tb, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc);
+}
+void gemm_batched(int64_t batch, bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
+                  const Half* A, int64_t lda, int64_t sa, const Half* B, int64_t ldb, int64_t sb,
+                  float beta, float* C, int64_t ldc, int64_t sc) {
+  batched_impl(batch, ta, tb, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc);
+}
+void gemm_batched(int64_t batch, bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
+                  const BFloat16* A, int64_t lda, int64_t sa, const BFloat16* B, int64_t ldb,
+                  int64_t sb, float beta, float* C, int64_t ldc, int64_t sc) {
   batched_impl(batch, ta, tb, M, N, K, alpha, A, lda, sa, B, ldb, sb, beta, C, ldc, sc);
 }
 int gemm_batch_threads(bool f64, int64_t batch, int64_t M, int64_t N, int64_t K) {
@@ -391,6 +452,15 @@ void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, int64_t alpha, cons
       }
     }
   }
+}
+
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const Half* A,
+          int64_t lda, const Half* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  gemm_16bit(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const BFloat16* A,
+          int64_t lda, const BFloat16* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  gemm_16bit(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 int gemm_threads(bool f64, int64_t M, int64_t N, int64_t K) {

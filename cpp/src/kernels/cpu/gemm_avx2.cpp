@@ -1,7 +1,8 @@
-// AVX2 + FMA GEMM kernels (256-bit registers), selected at run time.
+// AVX2 + FMA (+ F16C for float16 operands) GEMM kernels (256-bit registers), selected at run time.
 #include <immintrin.h>
 
-#define TG_ISA_TARGET __attribute__((target("avx2,fma")))
+#define TG_ISA_TARGET __attribute__((target("avx2,fma,f16c")))
+#define TG_ISA_F16C 1
 #include "gemm_isa.h"
 
 namespace tg::kernels::gemm_detail {
@@ -34,7 +35,8 @@ struct F64x4 {
 // 6x16 float / 6x8 double: 12 accumulators + 2 B vectors + 1 broadcast of 16 ymm.
 extern const KernelSet<float> kAvx2F32 = {
     6, 16, 6 * 32, 256, 4096, micro_kernel<F32x8, 6, 2>, pack_a<float, 6>,
-    pack_b<float, 16>, small_gemm<float>};
+    pack_b<float, 16>, small_gemm<float>,
+    pack_a<float, 6, Half>, pack_b<float, 16, Half>, pack_a<float, 6, BFloat16>, pack_b<float, 16, BFloat16>};
 extern const KernelSet<double> kAvx2F64 = {
     6, 8, 6 * 32, 256, 4096, micro_kernel<F64x4, 6, 2>, pack_a<double, 6>,
     pack_b<double, 8>, small_gemm<double>};

@@ -27,7 +27,8 @@ struct Vec128 {
 // 6x8 float / 6x4 double: 12 accumulators + 2 B vectors + 1 broadcast of 16 xmm.
 extern const KernelSet<float> kBaselineF32 = {
     6, 8, 6 * 32, 256, 4096, micro_kernel<Vec128<float, F32x4>, 6, 2>, pack_a<float, 6>,
-    pack_b<float, 8>, small_gemm<float>};
+    pack_b<float, 8>, small_gemm<float>,
+    pack_a<float, 6, Half>, pack_b<float, 8, Half>, pack_a<float, 6, BFloat16>, pack_b<float, 8, BFloat16>};
 extern const KernelSet<double> kBaselineF64 = {
     6, 4, 6 * 32, 256, 4096, micro_kernel<Vec128<double, F64x2>, 6, 2>, pack_a<double, 6>,
     pack_b<double, 4>, small_gemm<double>};

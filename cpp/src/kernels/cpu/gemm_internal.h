@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 
+#include "tg/half.h"
+
 namespace tg::kernels::gemm_detail {
 
 // Register-blocked micro-kernel on packed panels:
@@ -13,13 +15,14 @@ template <typename T>
 using MicroKernel = void (*)(int64_t k, const T* a, const T* b, T beta, T* c, int64_t ldc);
 
 // Packs op(A)[0:m, 0:k] (A points at its first element) into ceil(m/MR) slivers of
-// k x MR values scaled by alpha, zero-padding the rows of the last sliver.
-template <typename T>
-using PackA = void (*)(bool trans, const T* A, int64_t lda, int64_t m, int64_t k, T alpha,
+// k x MR values scaled by alpha, zero-padding the rows of the last sliver. A source of another
+// type S (float16/bfloat16 for float) is converted to T while it is packed.
+template <typename T, typename S = T>
+using PackA = void (*)(bool trans, const S* A, int64_t lda, int64_t m, int64_t k, T alpha,
                        T* dst);
 // Packs op(B)[0:k, 0:n] into ceil(n/NR) slivers of k x NR values, zero-padding columns.
-template <typename T>
-using PackB = void (*)(bool trans, const T* B, int64_t ldb, int64_t k, int64_t n, T* dst);
+template <typename T, typename S = T>
+using PackB = void (*)(bool trans, const S* B, int64_t ldb, int64_t k, int64_t n, T* dst);
 
 // Unpacked GEMM with the full gemm() contract, for small or vector-shaped problems.
 template <typename T>
@@ -37,6 +40,11 @@ struct KernelSet {
   PackA<T> pack_a;
   PackB<T> pack_b;
   SmallGemm<T> small;
+  // float only (null for double): the packers reading float16 / bfloat16 operands
+  PackA<T, Half> pack_a_f16;
+  PackB<T, Half> pack_b_f16;
+  PackA<T, BFloat16> pack_a_bf16;
+  PackB<T, BFloat16> pack_b_bf16;
 };
 
 // Largest register tile over all kernel sets (sizes the driver's edge-tile buffer).

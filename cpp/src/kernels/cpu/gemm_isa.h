@@ -12,6 +12,7 @@
 #endif
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "gemm_internal.h"
@@ -21,22 +22,35 @@ namespace {
 
 // ---- packing -------------------------------------------------------------------
 
-template <typename T, int MR>
-TG_ISA_TARGET void pack_a(bool trans, const T* A, int64_t lda, int64_t m, int64_t k,
+// A packed operand value as T: float16/bfloat16 sources are widened exactly to float (through
+// F16C's vcvtph2ps where the ISA has it, TG_ISA_F16C).
+template <typename T, typename S>
+TG_ISA_TARGET inline T as_packed(const S& v) {
+  if constexpr (std::is_same_v<S, BFloat16>) return half_bits::bf16_to_float(v.bits);
+#if defined(TG_ISA_F16C)
+  else if constexpr (std::is_same_v<S, Half>) return _cvtsh_ss(v.bits);
+#else
+  else if constexpr (std::is_same_v<S, Half>) return half_bits::to_float(v.bits);
+#endif
+  else return v;
+}
+
+template <typename T, int MR, typename S = T>
+TG_ISA_TARGET void pack_a(bool trans, const S* A, int64_t lda, int64_t m, int64_t k,
                           T alpha, T* dst) {
   for (int64_t i0 = 0; i0 < m; i0 += MR, dst += MR * k) {
     const int64_t rows = std::min<int64_t>(MR, m - i0);
     if (trans) {  // op(A)(i, p) = A[p*lda + i]: MR contiguous values per p
       for (int64_t p = 0; p < k; ++p) {
-        const T* src = A + p * lda + i0;
+        const S* src = A + p * lda + i0;
         T* d = dst + p * MR;
-        for (int i = 0; i < MR; ++i) d[i] = i < rows ? alpha * src[i] : T(0);
+        for (int i = 0; i < MR; ++i) d[i] = i < rows ? alpha * as_packed<T>(src[i]) : T(0);
       }
     } else {  // op(A)(i, p) = A[i*lda + p]: walk each row contiguously
       for (int i = 0; i < MR; ++i) {
         if (i < rows) {
-          const T* src = A + (i0 + i) * lda;
-          for (int64_t p = 0; p < k; ++p) dst[p * MR + i] = alpha * src[p];
+          const S* src = A + (i0 + i) * lda;
+          for (int64_t p = 0; p < k; ++p) dst[p * MR + i] = alpha * as_packed<T>(src[p]);
         } else {
           for (int64_t p = 0; p < k; ++p) dst[p * MR + i] = T(0);
         }
@@ -45,15 +59,15 @@ TG_ISA_TARGET void pack_a(bool trans, const T* A, int64_t lda, int64_t m, int64_
   }
 }
 
-template <typename T, int NR>
-TG_ISA_TARGET void pack_b(bool trans, const T* B, int64_t ldb, int64_t k, int64_t n, T* dst) {
+template <typename T, int NR, typename S = T>
+TG_ISA_TARGET void pack_b(bool trans, const S* B, int64_t ldb, int64_t k, int64_t n, T* dst) {
   for (int64_t j0 = 0; j0 < n; j0 += NR, dst += NR * k) {
     const int64_t cols = std::min<int64_t>(NR, n - j0);
     if (!trans) {  // op(B)(p, j) = B[p*ldb + j]: NR contiguous values per p
       for (int64_t p = 0; p < k; ++p) {
-        const T* src = B + p * ldb + j0;
+        const S* src = B + p * ldb + j0;
         T* d = dst + p * NR;
-        for (int j = 0; j < NR; ++j) d[j] = j < cols ? src[j] : T(0);
+        for (int j = 0; j < NR; ++j) d[j] = j < cols ? as_packed<T>(src[j]) : T(0);
       }
     } else {
       // op(B)(p, j) = B[j*ldb + p]: a transpose. Blocks of kP values of p keep the
@@ -63,9 +77,9 @@ TG_ISA_TARGET void pack_b(bool trans, const T* B, int64_t ldb, int64_t k, int64_
         const int64_t np = std::min(kP, k - p0);
         T* d = dst + p0 * NR;
         for (int j = 0; j < NR; ++j) {
-          const T* src = B + (j0 + j) * ldb + p0;
+          const S* src = B + (j0 + j) * ldb + p0;
           if (j < cols)
-            for (int64_t p = 0; p < np; ++p) d[p * NR + j] = src[p];
+            for (int64_t p = 0; p < np; ++p) d[p * NR + j] = as_packed<T>(src[p]);
           else
             for (int64_t p = 0; p < np; ++p) d[p * NR + j] = T(0);
         }
