@@ -193,3 +193,180 @@ def test_to_tensor_takes_uint8_tensors_and_arrays():
     assert from_array.dtype == from_tensor.dtype == tg.float32 and tuple(from_tensor.shape) == (1, 3, 4)
     np.testing.assert_array_equal(from_tensor.numpy(), from_array.numpy())
     np.testing.assert_allclose(from_tensor.numpy()[0], img / np.float32(255), rtol=1e-7)
+
+
+# ---- torch's rounding points in ops that compute in float32 (float16/bfloat16) ----
+
+def _close(got, ref, msg=""):
+    """Same dtype and shape, values within torch's default tolerance for the dtype (reductions)."""
+    assert got.dtype == TG_OF_TORCH[ref.dtype], msg
+    torch.testing.assert_close(torch.from_numpy(got.float().numpy()), ref.float(), msg=msg,
+                               **{"rtol": {torch.float16: 1e-3, torch.bfloat16: 1.6e-2}.get(ref.dtype, 1.3e-6),
+                                  "atol": 1e-5})
+
+
+@pytest.mark.parametrize("dtype", [torch.int8, torch.int16, torch.int32, torch.int64])
+def test_integer_pow_with_negative_exponents(dtype):
+    base = torch.tensor([-3, -2, -1, 0, 1, 2, 3], dtype=dtype)
+    exp = torch.tensor([-1, -2, -3, -1, -5, -1, -2], dtype=dtype)
+    assert_same(tg.pow(to_tg(base), to_tg(exp)), torch.pow(base, exp))
+    for b in (2, 1, -1, 0):  # Python base ** tensor (__rpow__): 0 except for bases 1 and -1
+        assert_same(b ** to_tg(exp), b ** exp, f"{b} ** exp")
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers are not allowed"):
+        to_tg(base) ** -1
+
+
+@pytest.mark.parametrize("dtype", HALVES)
+def test_lerp_16bit_follows_torchs_formula(dtype):
+    g = torch.Generator().manual_seed(7)
+    a, b = (torch.randn(3000, generator=g) * 3).to(dtype), (torch.randn(3000, generator=g) * 3).to(dtype)
+    w = (torch.rand(3000, generator=g) * 1.5 - 0.25).to(dtype)
+    assert_same(tg.lerp(to_tg(a), to_tg(b), to_tg(w)), torch.lerp(a, b, w))
+    for ws in (0.3, 0.7, -0.2, 1.0):  # a number weight stays float32
+        assert_same(tg.lerp(to_tg(a), to_tg(b), ws), torch.lerp(a, b, ws), f"weight {ws}")
+
+
+@pytest.mark.parametrize("dtype", HALVES + [torch.bool, torch.int32])
+def test_addr_rounds_each_step(dtype):
+    g = torch.Generator().manual_seed(3)
+    if dtype == torch.bool:
+        m, u, v = (torch.rand(5, 4, generator=g) > 0.5), (torch.rand(5, generator=g) > 0.5), \
+            (torch.rand(4, generator=g) > 0.5)
+        for beta, alpha in ((True, True), (False, True), (True, False)):
+            assert_same(tg.addr(to_tg(m), to_tg(u), to_tg(v), beta=beta, alpha=alpha),
+                        torch.addr(m, u, v, beta=beta, alpha=alpha), f"{beta}, {alpha}")
+        return
+    m, u, v = (torch.randn(5, 4, generator=g) * 4).to(dtype), (torch.randn(5, generator=g) * 4).to(dtype), \
+        (torch.randn(4, generator=g) * 4).to(dtype)
+    if dtype == torch.int32:
+        for kw, name in (({"beta": 0.5}, "beta"), ({"alpha": 0.5}, "alpha")):
+            with pytest.raises(RuntimeError, match=f"argument {name} must not be a floating point number"):
+                tg.addr(to_tg(m), to_tg(u), to_tg(v), **kw)
+        assert_same(tg.addr(to_tg(m), to_tg(u), to_tg(v), beta=2, alpha=-3), torch.addr(m, u, v, beta=2, alpha=-3))
+        return
+    for beta, alpha in ((1, 1), (0.3, 1.7), (0, 2.5)):
+        assert_same(tg.addr(to_tg(m), to_tg(u), to_tg(v), beta=beta, alpha=alpha),
+                    torch.addr(m, u, v, beta=beta, alpha=alpha), f"{beta}, {alpha}")
+
+
+@pytest.mark.parametrize("dtype", SMALL_INTS + [torch.int64])
+def test_batched_products_take_integer_parts_of_scalars(dtype):
+    x, m, v = small(dtype, (5,), 1), small(dtype, (5, 7), 2), small(dtype, (7,), 3)
+    b1, b2, c = small(dtype, (3, 5, 4), 4), small(dtype, (3, 4, 6), 5), small(dtype, (5, 6), 6)
+    for beta, alpha in ((1, 1), (0.2, 0.6), (2.9, 1.5 if dtype == torch.uint8 else -1.5)):  # torch: no -1 in uint8
+        assert_same(tg.addmv(to_tg(x), to_tg(m), to_tg(v), beta=beta, alpha=alpha),
+                    torch.addmv(x, m, v, beta=beta, alpha=alpha), f"addmv {beta} {alpha}")
+        assert_same(tg.addbmm(to_tg(c), to_tg(b1), to_tg(b2), beta=beta, alpha=alpha),
+                    torch.addbmm(c, b1, b2, beta=beta, alpha=alpha), f"addbmm {beta} {alpha}")
+        assert_same(tg.baddbmm(to_tg(c), to_tg(b1), to_tg(b2), beta=beta, alpha=alpha),
+                    torch.baddbmm(c, b1, b2, beta=beta, alpha=alpha), f"baddbmm {beta} {alpha}")
+
+
+@pytest.mark.parametrize("dtype", HALVES)
+def test_batched_products_16bit(dtype):
+    g = torch.Generator().manual_seed(4)
+    b1, b2 = torch.randn(4, 5, 6, generator=g).to(dtype), torch.randn(4, 6, 7, generator=g).to(dtype)
+    c = torch.randn(5, 7, generator=g).to(dtype)
+    for beta, alpha in ((1, 1), (0.2, 0.6)):
+        _close(tg.addbmm(to_tg(c), to_tg(b1), to_tg(b2), beta=beta, alpha=alpha),
+               torch.addbmm(c, b1, b2, beta=beta, alpha=alpha), "addbmm")
+        _close(tg.baddbmm(to_tg(c), to_tg(b1), to_tg(b2), beta=beta, alpha=alpha),
+               torch.baddbmm(c, b1, b2, beta=beta, alpha=alpha), "baddbmm")
+
+
+@pytest.mark.parametrize("dtype", HALVES)
+def test_log_softmax_16bit_rounds_like_torch(dtype):
+    g = torch.Generator().manual_seed(5)
+    x = (torch.randn(6, 40, 7, generator=g) * 4).to(dtype)
+    for dim in (0, 1, 2, -1):  # the last dim rounds the sum and its log first
+        _close(tg.log_softmax(to_tg(x), dim), torch.log_softmax(x, dim), f"dim {dim}")
+
+
+@pytest.mark.parametrize("dtype", HALVES)
+def test_norms_16bit_accumulate_in_float32(dtype):
+    g = torch.Generator().manual_seed(6)
+    a, b = (torch.randn(300, generator=g) * 200).to(dtype), (torch.randn(300, generator=g) * 200).to(dtype)
+    got = tg.dist(to_tg(a), to_tg(b))  # the squares overflow float16
+    assert np.isfinite(got.float().numpy()).all()
+    _close(got, torch.dist(a, b), "dist")
+    m = (torch.randn(5, 6, 7, generator=g) * 3).to(dtype)
+    _close(tg.renorm(to_tg(m), 2, 1, 4.0), torch.renorm(m, 2, 1, 4.0), "renorm")
+    x1, x2 = torch.randn(8, 30, generator=g).to(dtype), torch.randn(8, 30, generator=g).to(dtype)
+    _close(tg.nn.functional.cosine_similarity(to_tg(x1), to_tg(x2)), F.cosine_similarity(x1, x2), "cosine")
+
+
+@pytest.mark.parametrize("dtype", HALVES)
+def test_pointwise_losses_16bit(dtype):
+    g = torch.Generator().manual_seed(8)
+    x, y = (torch.randn(500, generator=g) * 3).to(dtype), (torch.randn(500, generator=g) * 3).to(dtype)
+    same = assert_same if dtype == torch.float16 else _close  # bit-exact where torch's kernel is known
+    for delta in (1.0, 0.5, 2.3):
+        same(tg.nn.functional.huber_loss(to_tg(x), to_tg(y), reduction="none", delta=delta),
+             F.huber_loss(x, y, reduction="none", delta=delta), f"huber {delta}")
+    t = torch.randint(0, 2, (500,), generator=g).to(dtype) * 2 - 1
+    same(tg.nn.functional.soft_margin_loss(to_tg(x), to_tg(t), reduction="none"),
+         F.soft_margin_loss(x, t, reduction="none"), "soft_margin_loss")
+
+
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.int8, torch.int16])
+def test_trapezoid_sums_in_the_input_dtype(dtype):
+    y = torch.tensor([[200, 100, 90, 120], [5, 7, 9, 100]]).to(dtype)  # y[i] + y[i + 1] wraps in 8 bits
+    x = torch.tensor([0, 1, 3, 4]).to(dtype)
+    assert_same(tg.trapezoid(to_tg(y)), torch.trapezoid(y))
+    assert_same(tg.trapz(to_tg(y), dx=0.5), torch.trapz(y, dx=0.5))
+    assert_same(tg.trapezoid(to_tg(y), to_tg(x)), torch.trapezoid(y, x))
+    assert_same(tg.cumulative_trapezoid(to_tg(y)), torch.cumulative_trapezoid(y))
+    assert_same(tg.cumulative_trapezoid(to_tg(y), to_tg(x)), torch.cumulative_trapezoid(y, x))
+    assert_same(tg.trapezoid(to_tg(y[:, :0])), torch.trapezoid(y[:, :0]))
+
+
+@pytest.mark.parametrize("dtype", HALVES)
+def test_embedding_16bit(dtype):
+    w = torch.randn(10, 4).to(dtype)
+    idx = torch.tensor([[1, 2, 9], [0, 0, 3]])
+    assert_same(tg.nn.functional.embedding(to_tg(idx), to_tg(w)), F.embedding(idx, w))
+    _close(tg.nn.functional.embedding_bag(to_tg(idx), to_tg(w), mode="mean"), F.embedding_bag(idx, w, mode="mean"))
+
+
+@pytest.mark.parametrize("dtype", HALVES)
+def test_batch_and_instance_norm_16bit_use_rounded_statistics(dtype):
+    g = torch.Generator().manual_seed(9)
+    x = (torch.randn(4, 3, 5, 6, generator=g) * 5).to(dtype)
+    w, b = (torch.randn(3, generator=g) * 5).to(dtype), (torch.randn(3, generator=g) * 5).to(dtype)
+    rm, rv = torch.randn(3, generator=g).to(dtype), (torch.rand(3, generator=g) + 0.1).to(dtype)
+    for training in (True, False):
+        _close(tg.nn.functional.batch_norm(to_tg(x), to_tg(rm), to_tg(rv), to_tg(w), to_tg(b), training, 0.5, 0.6),
+               F.batch_norm(x, rm.clone(), rv.clone(), w, b, training, 0.5, 0.6), f"batch_norm {training}")
+    _close(tg.nn.functional.instance_norm(to_tg(x), weight=to_tg(w), bias=to_tg(b), eps=0.5),
+           F.instance_norm(x, weight=w, bias=b, eps=0.5), "instance_norm")
+
+
+@pytest.mark.parametrize("dtype", HALVES)
+def test_adaptive_avg_pool3d_16bit_sums_in_the_dtype(dtype):
+    x = (torch.randn(2, 3, 8, 8, 6, generator=torch.Generator().manual_seed(10)) * 5).to(dtype)
+    for size in ((5, 7, 4), (3, 2, 6), (1, 1, 1)):
+        assert_same(tg.nn.functional.adaptive_avg_pool3d(to_tg(x), size), F.adaptive_avg_pool3d(x, size), f"{size}")
+
+
+@pytest.mark.parametrize("dtype", HALVES)
+def test_conv_transpose_16bit_rounds_columns_and_sums(dtype):
+    g = torch.Generator().manual_seed(11)
+    x2, w2 = torch.randn(2, 4, 5, 5, generator=g).to(dtype), torch.randn(4, 3, 3, 4, generator=g).to(dtype)
+    b = torch.randn(6, generator=g).to(dtype)
+    kw = dict(stride=(2, 1), padding=1, output_padding=(1, 0), groups=2, dilation=(1, 2))
+    _close(tg.nn.functional.conv_transpose2d(to_tg(x2), to_tg(w2), to_tg(b), **kw),
+           F.conv_transpose2d(x2, w2, b, **kw), "conv_transpose2d")
+    x3, w3 = torch.randn(1, 2, 3, 4, 3, generator=g).to(dtype), torch.randn(2, 3, 2, 3, 2, generator=g).to(dtype)
+    _close(tg.nn.functional.conv_transpose3d(to_tg(x3), to_tg(w3), stride=2, padding=1),
+           F.conv_transpose3d(x3, w3, stride=2, padding=1), "conv_transpose3d")
+
+
+@pytest.mark.parametrize("dtype", HALVES)
+def test_interpolate_16bit_rounds_the_weights(dtype):
+    g = torch.Generator().manual_seed(12)
+    for mode, shape in (("linear", (2, 3, 9)), ("bicubic", (2, 3, 5, 6)), ("trilinear", (1, 2, 4, 5, 3))):
+        x = (torch.randn(*shape, generator=g) * 3).to(dtype)
+        for align in (True, False):
+            for scale in (1.7, 0.6):
+                _close(tg.nn.functional.interpolate(to_tg(x), scale_factor=scale, mode=mode, align_corners=align),
+                       F.interpolate(x, scale_factor=scale, mode=mode, align_corners=align), f"{mode} {align} {scale}")

@@ -107,7 +107,9 @@ void bind_math(py::module_& m) {
 
   // ---- ternary and products ----
   auto lerp_fn = [](T a, T end, O w) {
-    Tensor wt = py::isinstance<TensorImpl>(w) ? w.cast<Tensor>() : scalar_tensor(scalar_arg(w, "lerp", "weight"), a->dtype);
+    // a number weight stays in the compute dtype (float32 for 16-bit floats), as torch's
+    Tensor wt = py::isinstance<TensorImpl>(w) ? w.cast<Tensor>()
+                                              : scalar_tensor(scalar_arg(w, "lerp", "weight"), compute_dtype(a->dtype));
     return lerp(a, end, wt);
   };
   both("lerp", lerp_fn, py::arg("end"), py::arg("weight"));

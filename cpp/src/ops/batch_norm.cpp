@@ -199,27 +199,13 @@ Tensor eval_affine(const Tensor& x, const Tensor& w, const Tensor& b, const Tens
   return add(mul(x, channel_view(scale, x->dim())), channel_view(shift, x->dim()));
 }
 
-}  // namespace
-
-Tensor batch_norm(const Tensor& x, const std::optional<Tensor>& weight, const std::optional<Tensor>& bias,
-                  const std::optional<Tensor>& running_mean, const std::optional<Tensor>& running_var,
-                  bool training, double momentum, double eps) {
-  TG_CHECK(is_floating(x->dtype), RuntimeError, "batch_norm: expected a floating-point input, got ",
-           dtype_name(x->dtype));
-  // Below 2 dims torch sees no channels: only an empty input (with empty statistics) passes.
-  const int64_t C = x->dim() >= 2 ? x->shape[1] : 0;
-  check_channels(weight, C, "weight");
-  check_channels(bias, C, "bias");
-  check_channels(running_mean, C, "running_mean");
-  check_channels(running_var, C, "running_var");
-  if (x->dim() < 2) {
-    TG_CHECK(x->numel() == 0, IndexError, "Dimension out of range (expected to be in range of [-1, 0], but got 1)");
-    return clone(x);
-  }
-  // float16 / bfloat16: computed in float32 (parameters and statistics are converted as they are read)
-  if (is_reduced_float(x->dtype))
-    return to_dtype(batch_norm(widen_reduced(x), weight, bias, running_mean, running_var, training, momentum, eps),
-                    x->dtype);
+// The statistics and the affine map in x's dtype (float32 or float64); `store` is the dtype the
+// result is rounded to afterwards. For float16/bfloat16 torch keeps the batch mean and 1/std in
+// that dtype and normalizes with the rounded values, so they are rounded here too.
+Tensor batch_norm_float(const Tensor& x, const std::optional<Tensor>& weight, const std::optional<Tensor>& bias,
+                        const std::optional<Tensor>& running_mean, const std::optional<Tensor>& running_var,
+                        bool training, double momentum, double eps, DType store) {
+  const int64_t C = x->shape[1];
   const bool has_rm = running_mean && *running_mean, has_rv = running_var && *running_var;
   Tensor w = flat_param(weight, x->dtype), b = flat_param(bias, x->dtype);
   if (!training) {
@@ -236,13 +222,17 @@ Tensor batch_norm(const Tensor& x, const std::optional<Tensor>& weight, const st
     channel_stats<T>(L, xc->data<T>(), mu.data(), var.data());
     std::vector<T> scale(C), shift(C);
     Tensor wc = w ? contiguous(detach(w)) : Tensor(), bc = b ? contiguous(detach(b)) : Tensor();
+    auto stat = [&](double v) { return is_reduced_float(store) ? round_to(store, v) : v; };
+    const double M = static_cast<double>(L.count());
     for (int64_t c = 0; c < C; ++c) {
-      const double is = 1.0 / std::sqrt(var[c] + eps);
+      // bfloat16 also keeps the sum of squares and its quotient by the count in bfloat16
+      const double v = store == DType::BFloat16 ? stat(stat(var[c] * M) / stat(M)) : var[c];
+      const double m = stat(mu[c]), is = stat(1.0 / std::sqrt(v + eps));
       const double sc = is * (wc ? static_cast<double>(wc->data<T>()[c]) : 1.0);
-      mean_t->data<T>()[c] = static_cast<T>(mu[c]);
+      mean_t->data<T>()[c] = static_cast<T>(m);
       invstd_t->data<T>()[c] = static_cast<T>(is);
       scale[c] = static_cast<T>(sc);
-      shift[c] = static_cast<T>((bc ? static_cast<double>(bc->data<T>()[c]) : 0.0) - mu[c] * sc);
+      shift[c] = static_cast<T>((bc ? static_cast<double>(bc->data<T>()[c]) : 0.0) - m * sc);
     }
     affine_planes<T>(L, xc->data<T>(), scale.data(), shift.data(), out->data<T>());
   });
@@ -274,6 +264,31 @@ Tensor batch_norm(const Tensor& x, const std::optional<Tensor>& weight, const st
     });
   }
   return out;
+}
+
+}  // namespace
+
+Tensor batch_norm(const Tensor& x, const std::optional<Tensor>& weight, const std::optional<Tensor>& bias,
+                  const std::optional<Tensor>& running_mean, const std::optional<Tensor>& running_var,
+                  bool training, double momentum, double eps) {
+  TG_CHECK(is_floating(x->dtype), RuntimeError, "batch_norm: expected a floating-point input, got ",
+           dtype_name(x->dtype));
+  // Below 2 dims torch sees no channels: only an empty input (with empty statistics) passes.
+  const int64_t C = x->dim() >= 2 ? x->shape[1] : 0;
+  check_channels(weight, C, "weight");
+  check_channels(bias, C, "bias");
+  check_channels(running_mean, C, "running_mean");
+  check_channels(running_var, C, "running_var");
+  if (x->dim() < 2) {
+    TG_CHECK(x->numel() == 0, IndexError, "Dimension out of range (expected to be in range of [-1, 0], but got 1)");
+    return clone(x);
+  }
+  // float16 / bfloat16: computed in float32 (parameters and statistics are converted as they are read)
+  if (is_reduced_float(x->dtype))
+    return to_dtype(batch_norm_float(widen_reduced(x), weight, bias, running_mean, running_var, training, momentum,
+                                     eps, x->dtype),
+                    x->dtype);
+  return batch_norm_float(x, weight, bias, running_mean, running_var, training, momentum, eps, x->dtype);
 }
 
 }  // namespace tg::nn

@@ -102,7 +102,11 @@ void arith(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
       if constexpr (std::is_floating_point_v<T>)
         return binary_loop<T, T>(out, a, b, [](T x, T y) { return std::pow(x, y); });
       else
-        return binary_loop<T, T>(out, a, b, [](T x, T y) { return int_pow<T>(x, static_cast<int64_t>(y)); });
+        // a negative exponent gives torch's integer result: 1 for x = 1, +-1 by parity for x = -1, else 0
+        return binary_loop<T, T>(out, a, b, [](T x, T y) {
+          if (y >= 0) return int_pow<T>(x, static_cast<int64_t>(y));
+          return x == T(1) ? T(1) : x == T(-1) ? static_cast<T>((y & 1) ? -1 : 1) : T(0);
+        });
     // maximum/minimum propagate NaN, as torch.
     case BinaryOp::Maximum:
       return binary_loop<T, T>(out, a, b, [](T x, T y) { return (x != x) ? x : (y != y) ? y : (x > y ? x : y); });

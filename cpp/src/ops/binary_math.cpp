@@ -119,14 +119,41 @@ Tensor atan2(const Tensor& a, const Tensor& b) {
   return out;
 }
 
-// lerp = a + w (b - a); autograd follows the composition (d/da = 1 - w, d/db = w, d/dw = b - a).
+// torch's lerp formula: a small weight steps from a, a large one steps back from b (so w = 1 gives
+// b exactly), each step one fused multiply-add.
+template <typename T>
+T lerp_value(T a, T b, T w) {
+  const T d = b - a;
+  return std::abs(w) < T(0.5) ? std::fma(w, d, a) : std::fma(-d, T(1) - w, b);
+}
+
+// lerp = a + w (b - a), computed in a's compute dtype (float16/bfloat16 in float32, rounded once;
+// a Python-number weight arrives as a float32 tensor then, as torch keeps it in float32).
+// d/da = 1 - w, d/db = w, d/dw = b - a.
 Tensor lerp(const Tensor& a, const Tensor& b, const Tensor& w) {
   TG_CHECK(is_floating(a->dtype) && a->dtype == b->dtype, RuntimeError,
            "lerp: expected input and end to be floating tensors of the same dtype, got ", describe(a), " and ",
            describe(b));
-  if (needs_widening(a->dtype))  // one rounding, as torch's float16 kernel
-    return to_dtype(lerp(widened(a), widened(b), w->dtype == a->dtype ? widened(w) : w), a->dtype);
-  return add(a, mul(w, sub(b, a)));
+  const DType ct = compute_dtype(a->dtype);
+  const Shape shape = broadcast_shapes(broadcast_shapes(a->shape, b->shape, "lerp"), w->shape, "lerp");
+  auto operand = [&](const Tensor& t) { return contiguous(expand(cast_for_kernel(detach(t), ct), shape)); };
+  Tensor x = operand(a), y = operand(b), v = operand(w), out = empty(shape, ct);
+  dispatch_floating(ct, "lerp", [&](auto tag) {
+    using T = decltype(tag);
+    const T *px = x->data<T>(), *py = y->data<T>(), *pv = v->data<T>();
+    T* po = out->data<T>();
+    parallel_for(out->numel(), kGrainSize, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) po[i] = lerp_value(px[i], py[i], pv[i]);
+    });
+  });
+  if (ct != a->dtype) out = cast_for_kernel(out, a->dtype);
+  record("LerpBackward1", {a, b, w}, {out}, [&] {
+    return [sa = save(a), sb = save(b), sw = save(w)](const Grads& g) -> Grads {
+      Tensor wv = sw.get();
+      return {mul(g[0], rsub(wv, Scalar(1.0))), mul(g[0], wv), mul(g[0], sub(sb.get(), sa.get()))};
+    };
+  });
+  return out;
 }
 
 // addcmul = input + value * t1 * t2; addcdiv = input + value * t1 / t2.

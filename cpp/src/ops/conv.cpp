@@ -34,6 +34,9 @@ struct ConvGeom {
   int nsp = 0;
   int64_t N = 0, G = 1, Cb = 0, Cs = 0;  // batch, groups, big-side / small-side channels per group
   Dims big{1, 1, 1}, small{1, 1, 1}, k{1, 1, 1}, s{1, 1, 1}, p{0, 0, 0}, d{1, 1, 1};
+  // float16/bfloat16 for a transposed convolution of those dtypes: torch rounds its column matrix to
+  // the dtype and adds the columns (and the bias) into the output one rounded step at a time.
+  DType round = DType::Float64;
 
   static int64_t vol(const Dims& a) { return a[0] * a[1] * a[2]; }
   int64_t big_vol() const { return vol(big); }
@@ -121,12 +124,18 @@ void im2col(const ConvGeom& g, const T* big, T* cols, int64_t ld) {
   });
 }
 
-// big += the columns scattered back (big must be zeroed by the caller).
+// big += the columns scattered back (big must be zeroed by the caller), each addition rounded to
+// g.round when that is a 16-bit float.
 template <typename T>
 void col2im(const ConvGeom& g, const T* cols, int64_t ld, T* big) {
-  for_each_column_row(g, cols, ld, big, [](const T* src, T* dst, int64_t lo, int64_t hi, int64_t iw0, int64_t sw) {
+  const bool narrow = is_reduced_float(g.round);
+  for_each_column_row(g, cols, ld, big, [&](const T* src, T* dst, int64_t lo, int64_t hi, int64_t iw0, int64_t sw) {
     if (!dst) return;
     dst += iw0;
+    if (narrow) {
+      for (int64_t ow = lo; ow < hi; ++ow) dst[ow * sw] = static_cast<T>(round_to(g.round, dst[ow * sw] + src[ow]));
+      return;
+    }
     if (sw == 1) {  // unit stride: a loop the compiler vectorises
       for (int64_t ow = lo; ow < hi; ++ow) dst[ow] = wrapping_add(dst[ow], src[ow]);
     } else {
@@ -222,6 +231,7 @@ void forward_kernel(const ConvGeom& g, const T* big, const T* w, const T* bias, 
 template <typename T>
 void transpose_kernel(const ConvGeom& g, const T* small, const T* w, const T* bias, T* big) {
   const int64_t R = g.rows(), L = g.small_vol(), BV = g.big_vol();
+  const bool narrow = is_reduced_float(g.round);
   over_chunks<T>(g, [&](Chunk<T>& ch, int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {
       const int64_t n0 = ch.first(c), nb = ch.size(c);
@@ -230,6 +240,8 @@ void transpose_kernel(const ConvGeom& g, const T* small, const T* w, const T* bi
         T* first_plane = const_cast<T*>(ch.big_plane(big, n0, grp));
         T* dst = ch.direct ? first_plane : ch.cols.data();
         kernels::gemm(true, false, R, nb * L, g.Cs, T(1), w + grp * g.Cs * R, R, y, ldy, T(0), dst, nb * L);
+        if (narrow)
+          for (int64_t i = 0, n = R * nb * L; i < n; ++i) dst[i] = static_cast<T>(round_to(g.round, dst[i]));
         for (int64_t b = 0; b < nb; ++b) {
           T* x = const_cast<T*>(ch.big_plane(big, n0 + b, grp));
           if (!ch.direct) {
@@ -240,7 +252,8 @@ void transpose_kernel(const ConvGeom& g, const T* small, const T* w, const T* bi
             for (int64_t i = 0; i < g.Cb; ++i) {
               const T add = bias[grp * g.Cb + i];
               T* xr = x + i * BV;
-              for (int64_t j = 0; j < BV; ++j) xr[j] = wrapping_add(xr[j], add);
+              for (int64_t j = 0; j < BV; ++j)
+                xr[j] = narrow ? static_cast<T>(round_to(g.round, xr[j] + add)) : wrapping_add(xr[j], add);
             }
         }
       }
@@ -452,6 +465,33 @@ void check_bias(const std::optional<Tensor>& bias, int64_t channels, const Tenso
            shape_str(b->shape), " instead");
 }
 
+// The output geometry of a transposed convolution (g holds the checked common parameters), then the op.
+Tensor transpose_geometry(const Tensor& x, const Tensor& w, const std::optional<Tensor>& bias,
+                          const Shape& output_padding, int64_t groups, const char* op,
+                          const std::shared_ptr<ConvGeom>& g) {
+  Dims op_pad = per_dim(output_padding, g->nsp, 0, "output_padding", op);
+  const int64_t cin = w->shape[0];
+  TG_CHECK(cin % groups == 0, RuntimeError, "Given groups=", groups, ", expected weight to be divisible by ",
+           groups, " at dimension 0, but got weight of size ", shape_str(w->shape), " instead");
+  TG_CHECK(x->shape[1] == cin, RuntimeError, "Given transposed=1, weight of size ", shape_str(w->shape),
+           ", expected input", shape_str(x->shape), " to have ", cin, " channels, but got ", x->shape[1],
+           " channels instead");
+  check_bias(bias, w->shape[1] * groups, w);
+  g->Cb = w->shape[1];
+  g->Cs = cin / groups;
+  for (int i = kMaxDims - g->nsp; i < kMaxDims; ++i) {
+    TG_CHECK(op_pad[i] >= 0 && (op_pad[i] < g->s[i] || op_pad[i] < g->d[i]), RuntimeError, op,
+             ": output padding must be smaller than either stride or dilation, but got output_padding ",
+             op_pad[i], " with stride ", g->s[i], " and dilation ", g->d[i]);
+    g->small[i] = x->shape[2 + i - (kMaxDims - g->nsp)];
+    g->big[i] = (g->small[i] - 1) * g->s[i] - 2 * g->p[i] + g->d[i] * (g->k[i] - 1) + op_pad[i] + 1;
+  }
+  for (int i = 0; i < kMaxDims; ++i)
+    TG_CHECK(g->big[i] >= 0, RuntimeError, op, ": Given input size per channel: (", sizes_str(g->small, g->nsp),
+             "). Calculated output size per channel: (", sizes_str(g->big, g->nsp), "). Output size is too small");
+  return conv_big(x, w, bias, g);
+}
+
 }  // namespace
 
 Tensor convolution(const Tensor& x, const Tensor& w, const std::optional<Tensor>& bias, const Shape& stride,
@@ -503,30 +543,12 @@ Tensor conv_transpose(const Tensor& x, const Tensor& w, const std::optional<Tens
   auto g = std::make_shared<ConvGeom>();
   check_common(x, w, bias, stride, padding, dilation, groups, op, *g);
   check_integer_support(x->dtype, true, *g);
-  if (needs_widening(x->dtype))
-    return to_dtype(conv_transpose(widened(x), widened(w), widened(bias), stride, padding, output_padding, dilation,
-                                   groups, op), x->dtype);
-  Dims op_pad = per_dim(output_padding, g->nsp, 0, "output_padding", op);
-  const int64_t cin = w->shape[0];
-  TG_CHECK(cin % groups == 0, RuntimeError, "Given groups=", groups, ", expected weight to be divisible by ",
-           groups, " at dimension 0, but got weight of size ", shape_str(w->shape), " instead");
-  TG_CHECK(x->shape[1] == cin, RuntimeError, "Given transposed=1, weight of size ", shape_str(w->shape),
-           ", expected input", shape_str(x->shape), " to have ", cin, " channels, but got ", x->shape[1],
-           " channels instead");
-  check_bias(bias, w->shape[1] * groups, w);
-  g->Cb = w->shape[1];
-  g->Cs = cin / groups;
-  for (int i = kMaxDims - g->nsp; i < kMaxDims; ++i) {
-    TG_CHECK(op_pad[i] >= 0 && (op_pad[i] < g->s[i] || op_pad[i] < g->d[i]), RuntimeError, op,
-             ": output padding must be smaller than either stride or dilation, but got output_padding ",
-             op_pad[i], " with stride ", g->s[i], " and dilation ", g->d[i]);
-    g->small[i] = x->shape[2 + i - (kMaxDims - g->nsp)];
-    g->big[i] = (g->small[i] - 1) * g->s[i] - 2 * g->p[i] + g->d[i] * (g->k[i] - 1) + op_pad[i] + 1;
+  if (needs_widening(x->dtype)) {  // float16/bfloat16: computed in float32 with torch's rounding steps
+    g->round = x->dtype;
+    return to_dtype(transpose_geometry(widened(x), widened(w), widened(bias), output_padding, groups, op, g),
+                    x->dtype);
   }
-  for (int i = 0; i < kMaxDims; ++i)
-    TG_CHECK(g->big[i] >= 0, RuntimeError, op, ": Given input size per channel: (", sizes_str(g->small, g->nsp),
-             "). Calculated output size per channel: (", sizes_str(g->big, g->nsp), "). Output size is too small");
-  return conv_big(x, w, bias, g);
+  return transpose_geometry(x, w, bias, output_padding, groups, op, g);
 }
 
 }  // namespace tg::nn

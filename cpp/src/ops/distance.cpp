@@ -1,5 +1,6 @@
 // Distances and norm-based rescaling built from differentiable ops: cdist, renorm, and the
 // trapezoid rule (trapezoid, cumulative_trapezoid).
+#include "ops/widen.h"
 #include "tg/default_dtype.h"
 #include "tg/autocast.h"
 #include "tg/ops_extra.h"
@@ -28,10 +29,12 @@ Tensor renorm(const Tensor& x, double p, int64_t dim, double maxnorm) {
   Shape others;
   for (int64_t i = 0; i < x->dim(); ++i) if (i != d) others.push_back(i);
   // Each slice along `dim` whose p-norm exceeds maxnorm is scaled to maxnorm (torch's 1e-7 guard).
-  Tensor norms = norm(x, p, others, true);
+  // float16/bfloat16: the norms and factors in float32, the factors rounded to x's dtype, as torch.
+  Tensor xw = widened(x);
+  Tensor norms = norm(xw, p, others, true);
   Tensor factor = where(compare(BinaryOp::Gt, norms, Scalar(maxnorm)), rdiv(add(norms, Scalar(1e-7)), Scalar(maxnorm)),
-                        scalar_tensor(Scalar(1.0), x->dtype));
-  return mul(x, factor);
+                        scalar_tensor(Scalar(1.0), xw->dtype));
+  return mul(x, to_dtype(factor, x->dtype));
 }
 
 namespace {
@@ -59,22 +62,31 @@ Tensor spacings(const Tensor& y, const Tensor& x, int64_t d, const char* op) {
 }
 }  // namespace
 
+// torch's formulas, in its operand dtypes (small integers wrap in y[i] + y[i + 1] as torch's do):
+// with x, sum((y[i] + y[i + 1]) (x[i + 1] - x[i])) / 2; with a spacing dx, (sum(y) - (y[0] + y[-1]) / 2) dx.
 Tensor trapezoid(const Tensor& y, const std::optional<Tensor>& x, double dx, int64_t dim) {
   int64_t d = trapezoid_dim(y, dim, "trapezoid");
-  Tensor yf = is_floating(y->dtype) || (x && is_floating((*x)->dtype)) ? y : to_dtype(y, default_float_dtype());
-  if (y->shape[d] == 0) return detach(sum(yf, {d}, false));  // zeros without history, as torch
-  Tensor s = pair_sums(yf, d);
-  Tensor area = x ? mul(spacings(y, *x, d, "trapezoid"), s) : mul(s, Scalar(dx));
-  return div(sum(area, {d}, false), Scalar(2.0));
+  const int64_t n = y->shape[d];
+  if (n == 0) {  // torch's zeros in y's dtype, without history
+    Shape s = y->shape;
+    s.erase(s.begin() + d);
+    return zeros(s, y->dtype);
+  }
+  if (x) return div(sum(mul(pair_sums(y, d), spacings(y, *x, d, "trapezoid")), {d}, false), Scalar(2.0));
+  Tensor ends = add(select(y, d, 0), select(y, d, n - 1));
+  return mul(sub(sum(y, {d}, false), mul(ends, Scalar(0.5))), Scalar(dx));
 }
 
+// with x, cumsum((y[i] + y[i + 1]) (x[i + 1] - x[i])) / 2; with a spacing dx, cumsum(dx / 2 (y[i] + y[i + 1])).
 Tensor cumulative_trapezoid(const Tensor& y, const std::optional<Tensor>& x, double dx, int64_t dim) {
   int64_t d = trapezoid_dim(y, dim, "cumulative_trapezoid");
-  Tensor yf = is_floating(y->dtype) || (x && is_floating((*x)->dtype)) ? y : to_dtype(y, default_float_dtype());
-  if (y->shape[d] == 0) return clone(yf);
-  Tensor s = pair_sums(yf, d);
-  Tensor area = x ? mul(spacings(y, *x, d, "cumulative_trapezoid"), s) : mul(s, Scalar(dx));
-  return div(cumsum(area, d, std::nullopt), Scalar(2.0));
+  if (y->shape[d] == 0) {
+    Tensor yf = is_floating(y->dtype) || (x && is_floating((*x)->dtype)) ? y : to_dtype(y, default_float_dtype());
+    return clone(yf);
+  }
+  Tensor s = pair_sums(y, d);
+  if (x) return div(cumsum(mul(s, spacings(y, *x, d, "cumulative_trapezoid")), d, std::nullopt), Scalar(2.0));
+  return cumsum(mul(s, Scalar(dx / 2.0)), d, std::nullopt);
 }
 
 }  // namespace tg

@@ -114,9 +114,12 @@ DimSplit split_at(const Shape& shape, int64_t dim) {
 }
 
 // softmax (log = false) or log_softmax (log = true) over the middle dim of a DimSplit.
-// A row that contains +inf or is all -inf yields NaN, as in torch.
+// A row that contains +inf or is all -inf yields NaN, as in torch. log_softmax is (x - max) - log(sum),
+// torch's order; `store` is the dtype the result is rounded to afterwards: over the last dim torch's
+// float16/bfloat16 kernel rounds the sum and its log to it first.
 template <typename T>
-void softmax_rows(const T* x, T* y, const DimSplit& s, bool log) {
+void softmax_rows(const T* x, T* y, const DimSplit& s, bool log, DType store) {
+  const bool round_sum = log && s.inner == 1 && is_reduced_float(store);
   parallel_for(s.outer * s.inner, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, s.size)),
                [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
@@ -132,8 +135,8 @@ void softmax_rows(const T* x, T* y, const DimSplit& s, bool log) {
       double total = 0;
       for (int64_t k = 0; k < s.size; ++k) total += std::exp(static_cast<double>(x[base + k * s.inner] - m));
       if (log) {
-        T lse = m + static_cast<T>(std::log(total));
-        for (int64_t k = 0; k < s.size; ++k) y[base + k * s.inner] = x[base + k * s.inner] - lse;
+        const T ls = static_cast<T>(round_sum ? round_to(store, std::log(round_to(store, total))) : std::log(total));
+        for (int64_t k = 0; k < s.size; ++k) y[base + k * s.inner] = (x[base + k * s.inner] - m) - ls;
       } else {
         double inv = 1.0 / total;
         for (int64_t k = 0; k < s.size; ++k)
@@ -143,10 +146,10 @@ void softmax_rows(const T* x, T* y, const DimSplit& s, bool log) {
   });
 }
 
-Tensor softmax_impl(const Tensor& xin, int64_t dim, bool log) {
+Tensor softmax_impl(const Tensor& xin, int64_t dim, bool log, DType store) {
   const char* op = log ? "log_softmax" : "softmax";
   check_floating(xin, op);
-  if (needs_widening(xin->dtype)) return to_dtype(softmax_impl(widened(xin), dim, log), xin->dtype);
+  if (needs_widening(xin->dtype)) return to_dtype(softmax_impl(widened(xin), dim, log, xin->dtype), xin->dtype);
   int64_t d = wrap_dim(dim, std::max<int64_t>(1, xin->dim()), op);
   Tensor x = contiguous(xin);
   Tensor y = empty(x->shape, x->dtype);
@@ -154,7 +157,7 @@ Tensor softmax_impl(const Tensor& xin, int64_t dim, bool log) {
   if (x->numel() > 0) {
     dispatch_floating(x->dtype, op, [&](auto tag) {
       using T = decltype(tag);
-      softmax_rows<T>(x->data<T>(), y->data<T>(), s, log);
+      softmax_rows<T>(x->data<T>(), y->data<T>(), s, log, store);
     });
   }
   Shape dims = x->dim() == 0 ? Shape{} : Shape{d};
@@ -202,7 +205,7 @@ Tensor gelu(const Tensor& x, bool tanh_approximation) {
   return tanh_approximation ? act<GeluTanh>(x, ActParams{}, 0, "gelu")
                             : act<GeluErf>(x, ActParams{}, 0, "gelu");
 }
-Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, false); }
-Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, true); }
+Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, false, x->dtype); }
+Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_impl(x, dim, true, x->dtype); }
 
 }  // namespace tg::nn

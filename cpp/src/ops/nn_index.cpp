@@ -1,6 +1,7 @@
 // Index-style nn ops: embedding (gather rows / scatter-add rows), one_hot, constant padding.
 #include <algorithm>
 
+#include "ops/widen.h"
 #include "tg/nn.h"
 #include "tg/parallel.h"
 
@@ -16,7 +17,7 @@ Tensor embedding_gather(const Tensor& weight, const Tensor& idx, std::optional<i
   Shape out_shape = idx->shape;
   out_shape.push_back(D);
   Tensor out = empty(out_shape, W->dtype);
-  dispatch_dtype(W->dtype, [&](auto tag) {
+  dispatch_all(W->dtype, [&](auto tag) {  // a copy of rows: every dtype as stored
     using T = decltype(tag);
     const T* w = W->data<T>();
     const int64_t* ix = idx->data<int64_t>();
@@ -37,6 +38,8 @@ Tensor embedding_gather(const Tensor& weight, const Tensor& idx, std::optional<i
 
 // grad_W[v, :] = sum of g rows whose index is v (rows indexed `pad` contribute nothing).
 Tensor embedding_scatter(const Tensor& gin, const Tensor& idx, int64_t num_weights, std::optional<int64_t> pad) {
+  if (is_reduced_float(gin->dtype))  // summed in float32, rounded once
+    return to_dtype(embedding_scatter(widened(gin), idx, num_weights, pad), gin->dtype);
   Tensor g = contiguous(gin);
   int64_t D = g->shape.back(), n = idx->numel();
   Tensor out = zeros({num_weights, D}, g->dtype);

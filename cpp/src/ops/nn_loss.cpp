@@ -262,9 +262,14 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     return binary_cross_entropy_with_logits(autocast_fp32(input), autocast_fp32(target_in), autocast_fp32(pos_weight));
   check_same_device(op, input, target_in, pos_weight ? *pos_weight : Tensor());
   check_same_shape(input, target_in, op);
-  if (needs_widening(input->dtype))
-    return to_dtype(binary_cross_entropy_with_logits(widened(input), widened(target_in), widened(pos_weight)),
-                    input->dtype);
+  if (is_reduced_float(input->dtype)) {
+    // torch composes this loss of ops in the input's dtype, each step rounded to it:
+    // (1 - y) x - log_sigmoid(x) lw, lw = (pos_weight - 1) y + 1, log_sigmoid(x) = -softplus(-x)
+    Tensor y = to_dtype(target_in, input->dtype);
+    Tensor log_sig = neg(softplus(neg(input), 1.0, 20.0));
+    if (pos_weight && *pos_weight) log_sig = mul(log_sig, add(mul(sub(*pos_weight, Scalar(1.0)), y), Scalar(1.0)));
+    return sub(mul(rsub(y, Scalar(1.0)), input), log_sig);
+  }
   Tensor x = contiguous(input);
   Tensor y = contiguous(to_dtype(target_in, input->dtype));
   bool has_pw = pos_weight && *pos_weight;

@@ -7,6 +7,7 @@
 // with or without its padding), or by divisor_override. The average pool's backward spreads each
 // gradient over its window; the two are each other's gradients. Max pooling records indices, and
 // its backward scatters the gradient to them (gather is the scatter's gradient).
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -34,6 +35,9 @@ struct PoolPlan {
   int64_t N = 0, C = 0;
   std::array<PoolDim, kMaxDims> dims;  // right-aligned; unused leading dims are 1 -> 1
   double divisor_override = 0;         // 0: use the factors
+  // float16/bfloat16 for torch's 3-d adaptive average pool, which sums and divides in the input's
+  // dtype (each step rounded to it); Float64 (no rounding) otherwise.
+  DType round = DType::Float64;
 
   int64_t in_vol() const { return dims[0].in * dims[1].in * dims[2].in; }
   int64_t out_vol() const { return dims[0].out * dims[1].out * dims[2].out; }
@@ -143,6 +147,15 @@ void avg_kernel(const PoolPlan& P, const T* x, T* y) {
       const T* xp = x + p * iv;
       T* yp = y + p * ov;
       for_each_window(P, [&](int64_t o, double f, auto&& taps) {
+        if (is_reduced_float(P.round)) {  // sum rounded at each tap, then divided by each dim's size in turn
+          double r = 0;
+          taps([&](int64_t i) { r = round_to(P.round, r + xp[i]); });
+          const PoolDim &D = P.dims[0], &H = P.dims[1], &W = P.dims[2];
+          const int64_t ow = o % W.out, oh = o / W.out % H.out, od = o / (W.out * H.out);
+          for (double size : {D.factor[od], H.factor[oh], W.factor[ow]}) r = round_to(P.round, r / size);
+          yp[o] = static_cast<T>(r);
+          return;
+        }
         T s = 0;
         taps([&](int64_t i) { s += xp[i]; });
         yp[o] = static_cast<T>(s / f);
@@ -398,6 +411,9 @@ Tensor avg_pool(const Tensor& x, const Shape& kernel, const Shape& stride, const
 Tensor adaptive_avg_pool(const Tensor& x, const Shape& output_size, const char* op) {
   PoolPlan P = start_plan(x, output_size.size(), op, true);
   adaptive_dims(P, output_size, op);
+  // (an output of one element per plane is torch's mean instead: accumulated in float32)
+  const bool global = std::all_of(output_size.begin(), output_size.end(), [](int64_t s) { return s == 1; });
+  if (P.nsp == 3 && is_reduced_float(x->dtype) && !global) P.round = x->dtype;
   Plan plan = std::make_shared<const PoolPlan>(std::move(P));
   if (is_reduced_float(x->dtype)) return to_dtype(avg_forward(widen_reduced(x), plan), x->dtype);
   return avg_forward(x, plan);

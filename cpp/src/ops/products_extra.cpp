@@ -1,7 +1,10 @@
 // Products built from mm/bmm/mul and views: addmv, addr, addbmm, baddbmm, kron, cross,
 // tensordot, inner, multi_dot. Autograd flows through the ops they are made of.
 #include <algorithm>
+#include <functional>
+#include <limits>
 
+#include "ops/widen.h"
 #include "tg/autocast.h"
 #include "tg/ops_extra.h"
 
@@ -20,7 +23,7 @@ Tensor scaled_sum(const Tensor& input, const Tensor& product, Scalar beta, Scala
            ") must match the existing size ", shape_str(input->shape), " in ", op);
   TG_CHECK(input->dtype == product->dtype, RuntimeError, op, ": expected input and the product to have the same dtype, but got ",
            scalar_type_name(input->dtype), " and ", scalar_type_name(product->dtype));
-  if (!is_floating(input->dtype)) {  // integer tensors: torch truncates a float beta or alpha toward zero
+  if (is_integral(input->dtype, false)) {  // torch's integer kernels take the numbers' integer parts
     beta = Scalar(beta.to<int64_t>());
     alpha = Scalar(alpha.to<int64_t>());
   }
@@ -43,28 +46,57 @@ Tensor addmv(const Tensor& input, const Tensor& mat, const Tensor& vec, Scalar b
   return scaled_sum(input, mv(mat, vec), beta, alpha, "addmv");
 }
 
+// torch's addr kernel: (beta * input) + (alpha * vec1[i]) * vec2[j] elementwise, with beta and alpha
+// in the vectors' dtype and each step rounded to it (float16/bfloat16 too); for bool,
+// (beta and input) or (alpha and vec1[i] and vec2[j]).
 Tensor addr(const Tensor& input, const Tensor& vec1, const Tensor& vec2, Scalar beta, Scalar alpha) {
   check_dims(vec1, 1, "addr", "vec1");
   check_dims(vec2, 1, "addr", "vec2");
-  if (!is_floating(input->dtype)) {  // unlike addmv and the batched forms, addr refuses a float scalar
-    TG_CHECK(beta.kind != Kind::Float, RuntimeError,
-             "For integral input tensors, argument beta must not be a floating point number.");
-    TG_CHECK(alpha.kind != Kind::Float, RuntimeError,
-             "For integral input tensors, argument alpha must not be a floating point number.");
+  const DType dt = promote(promote(input->dtype, vec1->dtype), vec2->dtype);  // torch's common dtype
+  for (auto [s, name] : {std::pair<const Scalar&, const char*>{beta, "beta"}, {alpha, "alpha"}}) {
+    TG_CHECK(!is_integral(dt, true) || s.kind != Kind::Float, RuntimeError, "For integral input tensors, argument ",
+             name, " must not be a floating point number.");
+    TG_CHECK(dt == DType::Bool || s.kind != Kind::Bool, RuntimeError, "Boolean ", name,
+             " only supported for Boolean results.");
   }
-  return scaled_sum(input, outer(vec1, vec2), beta, alpha, "addr");
+  Tensor col = unsqueeze(vec1, 1), row = unsqueeze(vec2, 0);
+  const Scalar one(int64_t(1)), zero(int64_t(0));
+  if (dt == DType::Bool) {
+    Tensor p = logical_and(logical_and(scalar_tensor(Scalar(alpha.to<bool>()), dt), col), row);
+    Tensor only_p = scaled_sum(input, p, zero, one, "addr");  // checks input against the product
+    return beta.to<bool>() ? logical_or(input, only_p) : only_p;
+  }
+  Tensor p = mul(mul(scalar_tensor(alpha, dt), col), row);
+  if (is_zero(beta)) return scaled_sum(input, p, zero, one, "addr");
+  return scaled_sum(mul(scalar_tensor(beta, dt), input), p, one, one, "addr");
 }
 
+// torch's addbmm adds the batches into the result one addmm at a time; for 16-bit floats each step
+// is rounded, so tg does the same there (elsewhere the sum of one bmm is the same value).
 Tensor addbmm(const Tensor& input, const Tensor& b1, const Tensor& b2, Scalar beta, Scalar alpha) {
   check_dims(b1, 3, "addbmm", "batch1");
   check_dims(b2, 3, "addbmm", "batch2");
-  return scaled_sum(autocast_lower(input), sum(bmm(b1, b2), {0}, false), beta, alpha, "addbmm");
+  Tensor in = autocast_lower(input);
+  if (is_reduced_float(in->dtype) && b1->shape[0] > 0) {
+    Tensor acc = in;
+    for (int64_t i = 0; i < b1->shape[0]; ++i)
+      acc = addmm(acc, select(b1, 0, i), select(b2, 0, i), i == 0 ? beta : Scalar(int64_t(1)), alpha);
+    return acc;
+  }
+  Tensor prod = bmm(b1, b2);
+  return scaled_sum(in, sum(prod, {0}, false, prod->dtype), beta, alpha, "addbmm");  // small ints keep their dtype
 }
 
+// 16-bit floats: the product and the sum in float32, rounded once (torch's kernel).
 Tensor baddbmm(const Tensor& input, const Tensor& b1, const Tensor& b2, Scalar beta, Scalar alpha) {
   check_dims(b1, 3, "baddbmm", "batch1");
   check_dims(b2, 3, "baddbmm", "batch2");
-  return scaled_sum(autocast_lower(input), bmm(b1, b2), beta, alpha, "baddbmm");
+  Tensor in = autocast_lower(input), x = autocast_lower(b1), y = autocast_lower(b2);
+  if (is_reduced_float(in->dtype) && x->dtype == in->dtype && y->dtype == in->dtype) {
+    AutocastOff off;  // the float32 product must not be cast back down
+    return to_dtype(scaled_sum(widened(in), bmm(widened(x), widened(y)), beta, alpha, "baddbmm"), in->dtype);
+  }
+  return scaled_sum(in, bmm(b1, b2), beta, alpha, "baddbmm");
 }
 
 // kron: with both padded to the same rank, out[i*Bs + j] = a[i] * b[j] in every dim; interleave
@@ -172,13 +204,41 @@ Tensor multi_dot(const std::vector<Tensor>& tensors, const char* op) {
     TG_CHECK(tensors[i]->dtype == tensors[0]->dtype, RuntimeError, op, "(): all tensors must have be the same dtype but tensor 0 is ",
              scalar_type_name(tensors[0]->dtype), " and tensor ", i, " ", scalar_type_name(tensors[i]->dtype));
   }
-  Tensor acc = row ? unsqueeze(tensors[0], 0) : tensors[0];
-  for (size_t i = 1; i < n; ++i) {
-    Tensor t = (i == n - 1 && col) ? unsqueeze(tensors[i], 1) : tensors[i];
-    TG_CHECK(acc->shape[1] == t->shape[0], RuntimeError, op, "(): tensors ", i - 1, " and ", i,
-             " with shapes ", shape_str(tensors[i - 1]->shape), " and ", shape_str(tensors[i]->shape), " cannot be multiplied");
-    acc = mm(acc, t);
+  std::vector<Tensor> mats(tensors);
+  if (row) mats[0] = unsqueeze(mats[0], 0);
+  if (col) mats[n - 1] = unsqueeze(mats[n - 1], 1);
+  std::vector<int64_t> p{mats[0]->shape[0]};  // matrix i is p[i] x p[i + 1]
+  for (size_t i = 0; i < n; ++i) {
+    TG_CHECK(i == 0 || mats[i - 1]->shape[1] == mats[i]->shape[0], RuntimeError, op, "(): tensors ", i - 1, " and ",
+             i, " with shapes ", shape_str(tensors[i - 1]->shape), " and ", shape_str(tensors[i]->shape),
+             " cannot be multiplied");
+    p.push_back(mats[i]->shape[1]);
   }
+  // torch's order (it decides where float16 products round): three matrices by comparing the two
+  // orders' costs, more by the matrix-chain dynamic program; split[i][j] ends the left part of i..j.
+  std::vector<std::vector<size_t>> split(n, std::vector<size_t>(n, 0));
+  if (n == 3) {
+    split[0][2] = p[0] * p[2] * (p[1] + p[3]) > p[1] * p[3] * (p[0] + p[2]) ? 0 : 1;
+    split[1][2] = 1;
+  } else {
+    std::vector<std::vector<int64_t>> cost(n, std::vector<int64_t>(n, 0));
+    for (size_t len = 1; len < n; ++len)
+      for (size_t i = 0; i + len < n; ++i) {
+        const size_t j = i + len;
+        cost[i][j] = std::numeric_limits<int64_t>::max();
+        for (size_t k = i; k < j; ++k) {
+          const int64_t c = cost[i][k] + cost[k + 1][j] + p[i] * p[k + 1] * p[j + 1];
+          if (c < cost[i][j]) {
+            cost[i][j] = c;
+            split[i][j] = k;
+          }
+        }
+      }
+  }
+  std::function<Tensor(size_t, size_t)> product = [&](size_t i, size_t j) {
+    return i == j ? mats[i] : mm(product(i, split[i][j]), product(split[i][j] + 1, j));
+  };
+  Tensor acc = product(0, n - 1);
   if (col) acc = squeeze(acc, 1);
   if (row) acc = squeeze(acc, 0);
   return acc;

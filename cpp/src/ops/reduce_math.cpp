@@ -186,6 +186,8 @@ Tensor norm(const Tensor& x, double p, const Shape& dims, bool keepdim) {
   TG_CHECK(is_floating(x->dtype), RuntimeError,
            "linalg.vector_norm: Expected a floating point or complex tensor as input. Got ", dtype_name(x->dtype));
   check_dims(x, dims, "norm");
+  if (is_reduced_float(x->dtype))  // accumulated in float32 and rounded once, as torch's vector_norm
+    return to_dtype(norm(widened(x), p, dims, keepdim), x->dtype);
   if (std::isinf(p)) return p > 0 ? amax(abs(x), dims, keepdim) : amin(abs(x), dims, keepdim);
   if (p == 0) {  // piecewise constant: a zero gradient, but still part of the graph like torch
     Tensor out = sum(to_dtype(compare(BinaryOp::Ne, detach(x), Scalar(0.0)), x->dtype), dims, keepdim);

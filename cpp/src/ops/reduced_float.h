@@ -8,8 +8,6 @@
 
 namespace tg::nn {
 
-inline bool is_reduced_float(DType d) { return d == DType::Float16 || d == DType::BFloat16; }
-
 inline Tensor widen_reduced(const Tensor& t) { return t && is_reduced_float(t->dtype) ? widened(t) : t; }
 inline std::optional<Tensor> widen_reduced(const std::optional<Tensor>& t) {
   return t && *t ? std::optional<Tensor>(widen_reduced(*t)) : t;

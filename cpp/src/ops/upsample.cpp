@@ -80,7 +80,11 @@ TapsPtr make_aa_taps(int64_t in, int64_t out, bool cubic, bool align_corners, do
   return t;
 }
 
-TapsPtr make_taps(int64_t in, int64_t out, const std::string& mode, bool align_corners, double user_scale) {
+// `store` is the dtype of the tensor resized: torch keeps the linear and cubic weights in it, so for
+// float16/bfloat16 they are rounded to it (the lower linear weight as 1 minus the rounded upper one).
+TapsPtr make_taps(int64_t in, int64_t out, const std::string& mode, bool align_corners, double user_scale,
+                  DType store) {
+  auto r = [store](double v) { return is_reduced_float(store) ? round_to(store, v) : v; };
   if (mode == "linear_aa" || mode == "cubic_aa") return make_aa_taps(in, out, mode == "cubic_aa", align_corners, user_scale);
   auto t = std::make_shared<Taps>();
   t->in_size = in;
@@ -107,13 +111,14 @@ TapsPtr make_taps(int64_t in, int64_t out, const std::string& mode, bool align_c
       double frac = std::min(src - static_cast<double>(i0), 1.0);
       idx[0] = i0;
       idx[1] = i0 < in - 1 ? i0 + 1 : i0;
-      w[0] = 1.0 - frac;
-      w[1] = frac;
+      w[1] = r(frac);
+      w[0] = r(1.0 - w[1]);
     } else if (mode == "cubic") {
       double scale = pixel_scale(in, out, align_corners, user_scale);
       double src = align_corners ? scale * o : scale * (o + 0.5) - 0.5;
       double fl = std::floor(src);
       cubic_weights(src - fl, w);
+      for (int64_t k = 0; k < 4; ++k) w[k] = r(w[k]);
       for (int64_t k = 0; k < 4; ++k)  // taps beyond the edge read the edge (torch's bounded access)
         idx[k] = std::clamp<int64_t>(static_cast<int64_t>(fl) - 1 + k, 0, in - 1);
     } else {  // area
@@ -327,17 +332,17 @@ Tensor interpolate(const Tensor& x, const Shape& out_size, const std::string& mo
     TG_CHECK(s > 0, RuntimeError, "interpolate: Input and output sizes should be greater than 0, but got input of "
              "shape ", shape_str(x->shape), " and output size ", shape_str(out_size));
   if (uint8_2d) return interpolate_uint8(x, out_size, mode, align_corners, scales);
-  if (is_reduced_float(x->dtype))
-    return to_dtype(interpolate(widen_reduced(x), out_size, mode, align_corners, scales), x->dtype);
   if (!is_floating(x->dtype))  // nearest modes copy values: float64 holds every integer input exactly enough
     return cast_for_kernel(interpolate(cast_for_kernel(x, DType::Float64), out_size, mode, align_corners, scales),
                            x->dtype);
-  Tensor y = x;
+  // float16/bfloat16: resized in float32 (one rounding at the end) with weights rounded as torch's
+  Tensor y = widen_reduced(x);
   for (int64_t j = k - 1; j >= 0; --j) {
     int64_t dim = 2 + j;
-    y = resample(y, dim, make_taps(x->shape[dim], out_size[j], mode, align_corners, scales.empty() ? 0.0 : scales[j]));
+    y = resample(y, dim, make_taps(x->shape[dim], out_size[j], mode, align_corners, scales.empty() ? 0.0 : scales[j],
+                                   x->dtype));
   }
-  return y;
+  return y->dtype == x->dtype ? y : to_dtype(y, x->dtype);
 }
 
 }  // namespace tg::nn

@@ -12,6 +12,18 @@ namespace tg {
 
 // True when `d` has no kernels of its own and must be widened.
 inline bool needs_widening(DType d) { return !is_compute_dtype(d); }
+// float16 / bfloat16, the dtypes torch's CPU kernels compute in float32.
+inline bool is_reduced_float(DType d) { return d == DType::Float16 || d == DType::BFloat16; }
+// v rounded to the precision of `d` (a floating dtype), as storing it there and reading it back;
+// the points where torch's kernels round an intermediate to the tensor's dtype.
+inline double round_to(DType d, double v) {
+  switch (d) {
+    case DType::Float16: return static_cast<float>(Half(static_cast<float>(v)));
+    case DType::BFloat16: return static_cast<float>(BFloat16(static_cast<float>(v)));
+    case DType::Float32: return static_cast<float>(v);
+    default: return v;
+  }
+}
 
 // t in its compute dtype (unchanged when it already is one).
 inline Tensor widened(const Tensor& t) { return needs_widening(t->dtype) ? to_dtype(t, compute_dtype(t->dtype)) : t; }

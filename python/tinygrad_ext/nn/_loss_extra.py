@@ -34,7 +34,10 @@ def _clamped_without_grad(x, low):
 
 
 def _vector_norm(x, p, dim, keepdim=False):
-    """||x||_p over dim with torch's subgradient 0 at x == 0 (abs has gradient 0 there)."""
+    """||x||_p over dim with torch's subgradient 0 at x == 0 (abs has gradient 0 there); float16 and
+    bfloat16 accumulate in float32 and round once, as torch's vector_norm."""
+    if x.dtype in (tg.float16, tg.bfloat16):
+        return _vector_norm(x.float(), p, dim, keepdim).to(x.dtype)
     if p == 2:
         sq = (x * x).sum(dim, keepdim=keepdim)
         safe = tg.where(sq > 0, sq, tg.ones_like(sq))  # keeps sqrt's gradient finite where the norm is 0
@@ -142,8 +145,8 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _check_tensors("soft_margin_loss", input=input, target=target)
-    z = -target * input
-    return _reduce(tg.nn.functional.softplus(z), reduction, "soft_margin_loss")
+    # torch's steps, each rounded to the dtype: log1p(exp(-input * target))
+    return _reduce(tg.log1p(tg.exp(-input * target)), reduction, "soft_margin_loss")
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):

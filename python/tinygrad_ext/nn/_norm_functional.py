@@ -83,6 +83,14 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                 running_mean.mul_(1 - momentum).add_(input.mean(dims).mean(0) * momentum)
             if running_var is not None:
                 running_var.mul_(1 - momentum).add_(input.var(dims, correction=1).mean(0) * momentum)
+    if input.dtype in (tg.float16, tg.bfloat16):
+        # torch runs batch norm over [1, N * C, *]; for these dtypes its kernel normalizes with the
+        # per-plane mean and 1/std rounded to the dtype, which batch_norm reproduces
+        n = input.shape[0]
+        w = None if weight is None else weight.repeat(n)
+        b = None if bias is None else bias.repeat(n)
+        planes = input.reshape(1, n * channels, *input.shape[2:])
+        return tg.nn.functional.batch_norm(planes, None, None, w, b, True, 0.0, eps).reshape(input.shape)
     return _k.group_norm(input, channels, weight, bias, float(eps))
 
 

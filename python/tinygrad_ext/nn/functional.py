@@ -230,14 +230,16 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    """0.5 z^2 where z < delta, else delta (z - 0.5 delta): c = min(z, delta), 0.5 c^2 + delta (z - c)."""
+    """0.5 z^2 where z < delta, else delta (z - 0.5 delta), z = |input - target|: torch's formula, for
+    float16/bfloat16 computed in float32 and rounded once as its kernel does."""
     if delta <= 0:
         raise RuntimeError(f"huber_loss does not support non-positive values for delta (got {delta}).")
     _check_same_size(input, target, "huber_loss")
     input, target = _autocast_fp32(input), _autocast_fp32(target)
-    z = (input - target).abs()
-    c = tg.minimum(z, tg.tensor(delta, dtype=z.dtype))
-    loss = c * c * 0.5 + (z - c) * delta
+    dtype = tg.result_type(input, target)
+    wide = tg.float32 if dtype in (tg.float16, tg.bfloat16) else dtype
+    z = (input.to(wide) - target.to(wide)).abs()
+    loss = tg.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta)).to(dtype)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "huber_loss")
