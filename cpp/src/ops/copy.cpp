@@ -75,8 +75,8 @@ bool copy_transposed(const Tensor& dst, const Tensor& src) {
 // float32 <-> float16/bfloat16 between contiguous tensors of one shape: the vectorised
 // conversions of kernels/cpu/narrow.h (the same values as cast_value). False otherwise.
 bool convert_reduced_float(const Tensor& dst, const Tensor& src) {
-  const bool widen = nn::is_reduced_float(src->dtype) && dst->dtype == DType::Float32;
-  const bool round = nn::is_reduced_float(dst->dtype) && src->dtype == DType::Float32;
+  const bool widen = is_reduced_float(src->dtype) && dst->dtype == DType::Float32;
+  const bool round = is_reduced_float(dst->dtype) && src->dtype == DType::Float32;
   if (!(widen || round) || src->shape != dst->shape || !src->is_contiguous() || !dst->is_contiguous())
     return false;
   parallel_for(dst->numel(), kGrainSize, [&](int64_t b, int64_t e) {

@@ -70,7 +70,7 @@ Tensor batched_product(const Tensor& a, const Tensor& b) {
   };
   Tensor A = flat(a), B = flat(b);
   // float16/bfloat16: accumulated in float32 from operands converted while packed, rounded once
-  if (nn::is_reduced_float(a->dtype)) {
+  if (is_reduced_float(a->dtype)) {
     Tensor acc = empty(out_shape, DType::Float32);
     GemmOperand ga = as_gemm_operand(A), gb = as_gemm_operand(B);
     with_reduced_float(a->dtype, [&](auto z) {
@@ -110,7 +110,7 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b, const char* name) {
            " and ", b->shape[nb - 2], "x", b->shape[nb - 1], ")");
   TG_CHECK(a->dtype == b->dtype, RuntimeError, name, ": expected m1 and m2 to have the same dtype, but got: ",
            dtype_name(a->dtype), " != ", dtype_name(b->dtype));
-  if (needs_widening(a->dtype) && !nn::is_reduced_float(a->dtype))  // small ints wrap as int64
+  if (needs_widening(a->dtype) && !is_reduced_float(a->dtype))  // small ints wrap as int64
     return to_dtype(matmul_nd(widened(a), widened(b), name), a->dtype);
   Shape ba(a->shape.begin(), a->shape.end() - 2), bb(b->shape.begin(), b->shape.end() - 2);
   Shape batch = broadcast_shapes(ba, bb, name);
@@ -191,7 +191,7 @@ Tensor addmm(const Tensor& input_in, const Tensor& m1_in, const Tensor& m2_in, S
   {
     GradModeGuard off(false);
     // float16/bfloat16: the bias and the product meet in float32, rounded once into out
-    const bool half = nn::is_reduced_float(input->dtype);
+    const bool half = is_reduced_float(input->dtype);
     Tensor acc = half ? empty(shape, DType::Float32) : out;
     if (beta.f != 0.0 && out->numel() > 0) copy_into(acc, bias);
     GemmOperand ga = as_gemm_operand(m1), gb = as_gemm_operand(m2);
