@@ -40,9 +40,42 @@ def _raises_like_torch(call, error):
     lambda lib, F: lib.ones(2, 3).view(2 ** 40, 2 ** 40),
     lambda lib, F: lib.ones(2, 3).reshape(2 ** 40, 2 ** 40),
     lambda lib, F: F.avg_pool1d(lib.ones(2, 3), 2 ** 63 - 1),
+    # empty tensors whose contiguous strides pass int64 ("Stride calculation overflowed")
+    lambda lib, F: lib.empty(0, 2 ** 62, 2),
+    lambda lib, F: lib.zeros(0, 2 ** 40, 2 ** 40),
+    lambda lib, F: lib.ones(0, 3).view(0, 2 ** 62, 3),
+    lambda lib, F: lib.diag_embed(lib.ones(0, 3), 2 ** 62),
+    lambda lib, F: lib.diag_embed(lib.ones(0, 3), 2 ** 40),
+    lambda lib, F: lib.linalg.vander(lib.ones(0, 3), N=2 ** 62),
+    # more triangle indices than int64 can count
+    lambda lib, F: lib.tril_indices(2 ** 62, 1),
+    lambda lib, F: lib.triu_indices(2 ** 62, 2 ** 62),
 ])
 def test_huge_argument_sizes_raise_runtime_error(call):
     _raises_like_torch(call, RuntimeError)
+
+
+def test_empty_tensors_keep_torchs_strides_past_int64():
+    """Only the strides are checked: the product after the first dim is no stride (torch)."""
+    for shape in [(2 ** 62, 0, 2), (2, 0, 2 ** 62), (0, 2 ** 62)]:
+        assert tg.empty(*shape).stride() == torch.empty(*shape).stride()
+
+
+@pytest.mark.parametrize("args", [(4, 5, 1), (5, 4, -2), (6, 3, 7), (3, 3, 2 ** 63 - 1), (3, 3, -(2 ** 63))])
+def test_triangle_indices_with_any_offset(args):
+    """i + offset without overflow (torch's own count overflows for offsets near 2**63: checked
+    against the definition instead)."""
+    row, col, offset = args
+    for name, keep in (("tril_indices", lambda i, j: j - i <= offset), ("triu_indices", lambda i, j: j - i >= offset)):
+        pairs = [(i, j) for i in range(row) for j in range(col) if keep(i, j)]
+        assert getattr(tg, name)(*args).tolist() == [[p[0] for p in pairs], [p[1] for p in pairs]], (name, args)
+
+
+def test_triangle_indices_of_huge_matrices():
+    """Counted in closed form, not by a loop over 2**62 rows."""
+    for args in [(2 ** 40, 0), (0, 2 ** 62), (2 ** 62 + 2, 3, -(2 ** 62))]:
+        assert tg.tril_indices(*args).tolist() == torch.tril_indices(*args).tolist(), args
+    assert tg.triu_indices(2 ** 40, 0).shape == (2, 0)
 
 
 def test_integer_products_wrap_around_as_torch():

@@ -87,7 +87,10 @@ Shape contiguous_strides(const Shape& shape) {
   int64_t acc = 1;
   for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
     st[d] = acc;
-    acc *= shape[d] > 0 ? shape[d] : 1;
+    // An empty tensor's sizes can multiply past int64 (zeros(0, 2**62, 2)); the product after the
+    // first dim is no stride, so it may overflow (torch gives zeros(2**62, 0, 2) strides (2, 2, 1)).
+    if (d > 0 && __builtin_mul_overflow(acc, shape[d] > 0 ? shape[d] : 1, &acc))
+      throw RuntimeError("Stride calculation overflowed");
   }
   return st;
 }

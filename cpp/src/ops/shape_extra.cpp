@@ -3,6 +3,7 @@
 // empty_strided and tril/triu_indices.
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "tg/ops_shape_extra.h"
 
@@ -81,16 +82,28 @@ Tensor adopt_view(const Tensor& self, const Tensor& view) {
 }
 
 // Row i keeps columns [0, i + offset] (lower) or [i + offset, col) (upper), clamped to the matrix.
+// In 128 bits: i + offset may pass int64 (offset near +-2**63).
 std::pair<int64_t, int64_t> kept_columns(int64_t i, int64_t col, int64_t offset, bool lower) {
-  int64_t edge = i + offset;
-  if (lower) return {0, std::clamp<int64_t>(edge + 1, 0, col)};
-  return {std::clamp<int64_t>(edge, 0, col), col};
+  const __int128 edge = __int128(i) + offset;
+  auto clamp_col = [col](__int128 v) { return static_cast<int64_t>(std::clamp<__int128>(v, 0, col)); };
+  if (lower) return {0, clamp_col(edge + 1)};
+  return {clamp_col(edge), col};
 }
 
+// sum over rows i in [0, row) of clamp(i + a, 0, col), in closed form (row may be 2**62): rows
+// before L give 0, rows in [L, R) give i + a (an arithmetic series), rows from R on give col.
+__int128 clamped_ramp_sum(int64_t row, int64_t col, __int128 a) {
+  const __int128 L = std::clamp<__int128>(-a, 0, row), R = std::clamp<__int128>(col - a, L, row);
+  return (R - L) * (L + a + R - 1 + a) / 2 + (row - R) * col;
+}
+
+// Rows from `first` on: the rows before it keep no column (lower, offset < 0), so a tall matrix
+// with few indices is not walked row by row.
 template <typename T>
-void fill_triangle_indices(T* rows, T* cols, int64_t row, int64_t col, int64_t offset, bool lower) {
+void fill_triangle_indices(T* rows, T* cols, int64_t n, int64_t row, int64_t col, int64_t offset, bool lower) {
+  const int64_t first = lower ? static_cast<int64_t>(std::clamp<__int128>(-__int128(offset), 0, row)) : 0;
   int64_t k = 0;
-  for (int64_t i = 0; i < row; ++i) {
+  for (int64_t i = first; i < row && k < n; ++i) {
     auto [lo, hi] = kept_columns(i, col, offset, lower);
     for (int64_t j = lo; j < hi; ++j, ++k) {
       rows[k] = static_cast<T>(i);
@@ -105,16 +118,18 @@ Tensor triangle_indices(int64_t row, int64_t col, int64_t offset, DType dtype, b
   TG_CHECK(col >= 0, RuntimeError, "col must be non-negative, got", col);
   TG_CHECK(dtype == DType::Int64 || dtype == DType::Int32, NotImplementedError, "\"", op,
            "\" not implemented for '", dtype_name(dtype), "'");
-  int64_t n = 0;
-  for (int64_t i = 0; i < row && col > 0; ++i) {
-    auto [lo, hi] = kept_columns(i, col, offset, lower);
-    n += hi - lo;
-  }
+  // lower keeps clamp(i + offset + 1, 0, col) columns of row i, upper the rest of the row.
+  const __int128 count = lower ? clamped_ramp_sum(row, col, __int128(offset) + 1)
+                               : __int128(row) * col - clamped_ramp_sum(row, col, offset);
+  TG_CHECK(count <= std::numeric_limits<int64_t>::max() / 2, RuntimeError,
+           "Storage size calculation overflowed: ", op, "(", row, ", ", col, ", ", offset,
+           ") has more than 2**62 indices");
+  const int64_t n = static_cast<int64_t>(count);
   Tensor out = empty({2, n}, dtype);
   if (dtype == DType::Int64)
-    fill_triangle_indices(out->data<int64_t>(), out->data<int64_t>() + n, row, col, offset, lower);
+    fill_triangle_indices(out->data<int64_t>(), out->data<int64_t>() + n, n, row, col, offset, lower);
   else
-    fill_triangle_indices(out->data<int32_t>(), out->data<int32_t>() + n, row, col, offset, lower);
+    fill_triangle_indices(out->data<int32_t>(), out->data<int32_t>() + n, n, row, col, offset, lower);
   return out;
 }
 
