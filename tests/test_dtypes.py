@@ -200,8 +200,8 @@ def test_creation_and_conversion_methods(dtype):
     assert tg.zeros(1, dtype=dtype).type() == torch.zeros(1, dtype=td).type()  # torch's string, as the issue asks
 
 
-@pytest.mark.parametrize("dtype", [d for d in ALL if d != tg.bool])
-def test_arange_with_fractional_arguments_in_every_dtype(dtype):
+@pytest.mark.parametrize("dtype", [d for d in ALL if d != tg.bool and not d.is_floating_point])
+def test_arange_with_fractional_arguments_in_every_integer_dtype(dtype):
     # integer dtypes truncate start and step to int64; int64 takes its count from the truncated
     # bounds too (a step that truncates to 0 is an error there), the narrower integers do not
     td = TORCH_OF_TG[dtype]

@@ -5,6 +5,7 @@
 #include "kernels/cpu/loops.h"
 #include "kernels/cpu/narrow.h"
 #include "kernels/cpu/vmath.h"
+#include "ops/widen.h"
 #include "tg/ops.h"
 
 namespace tg {
@@ -159,8 +160,12 @@ void binary_kernel_into(BinaryOp op, const Tensor& out, const Tensor& a, const T
     // int64 and float16 in float32, and the result is rounded once on store
     DType wide = compute_dtype(compute);
     Tensor result = empty(out->shape, is_comparison(op) ? DType::Bool : wide);
-    binary_kernel_into(op, result, cast_for_kernel(cast_for_kernel(a, compute), wide),
-                       cast_for_kernel(cast_for_kernel(b, compute), wide), wide);
+    Tensor wa = cast_for_kernel(cast_for_kernel(a, compute), wide), wb = cast_for_kernel(cast_for_kernel(b, compute), wide);
+    // On ties (+0 vs -0) torch's float16/bfloat16 maximum/minimum keep the second operand in its
+    // vectorised loop (as the narrow kernels) but the first in its scalar loop, which strided operands
+    // take; the wide kernel keeps the second, so here the operands go in swapped
+    if (is_reduced_float(compute) && (op == BinaryOp::Maximum || op == BinaryOp::Minimum)) std::swap(wa, wb);
+    binary_kernel_into(op, result, wa, wb, wide);
     copy_into(out, result);
     return;
   }

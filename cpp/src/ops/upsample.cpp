@@ -336,11 +336,13 @@ Tensor interpolate(const Tensor& x, const Shape& out_size, const std::string& mo
     return cast_for_kernel(interpolate(cast_for_kernel(x, DType::Float64), out_size, mode, align_corners, scales),
                            x->dtype);
   // float16/bfloat16: resized in float32 (one rounding at the end) with weights rounded as torch's
+  // 1-D and 3-D kernels keep them; its 2-D bilinear kernel keeps them in float32
   Tensor y = widen_reduced(x);
+  const DType weights = k == 2 && mode == "linear" ? DType::Float32 : x->dtype;
   for (int64_t j = k - 1; j >= 0; --j) {
     int64_t dim = 2 + j;
     y = resample(y, dim, make_taps(x->shape[dim], out_size[j], mode, align_corners, scales.empty() ? 0.0 : scales[j],
-                                   x->dtype));
+                                   weights));
   }
   return y->dtype == x->dtype ? y : to_dtype(y, x->dtype);
 }
