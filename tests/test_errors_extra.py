@@ -50,6 +50,8 @@ def _raises_like_torch(call, error):
     # more triangle indices than int64 can count
     lambda lib, F: lib.tril_indices(2 ** 62, 1),
     lambda lib, F: lib.triu_indices(2 ** 62, 2 ** 62),
+    # more sections than handles fit in memory (torch: std::bad_alloc)
+    lambda lib, F: lib.tensor_split(lib.arange(5), 2 ** 40),
 ])
 def test_huge_argument_sizes_raise_runtime_error(call):
     _raises_like_torch(call, RuntimeError)
@@ -83,6 +85,11 @@ def test_integer_products_wrap_around_as_torch():
         assert lib.tensor([2 ** 62, 5]).prod().item() == torch.tensor([2 ** 62, 5]).prod().item()
         assert lib.lcm(lib.tensor([2 ** 62]), lib.tensor([5])).tolist() == [4611686018427387904]
     assert len(tg.ones(2, 3).chunk(2 ** 63 - 1)) == 2  # ceil(n / chunks) without overflow
+    for dtype in ("int8", "int16", "int32", "int64"):  # square wraps too (UBSan found int64's overflow)
+        values = [-2 ** 62, 3 * 2 ** 31, -5, 300, -200, 100, -128]
+        want = torch.tensor(values).to(getattr(torch, dtype)).square()
+        got = tg.tensor(values).to(getattr(tg, dtype)).square()
+        assert got.tolist() == want.tolist() and str(got.dtype).split(".")[1] == dtype
 
 
 def test_size_check_leaves_ordinary_sizes_alone():

@@ -3,6 +3,7 @@
 the *_copy variants, meshgrid & co., empty_strided and the triangle indices."""
 import itertools
 import math
+import os
 
 from . import _C
 from ._C import Tensor, dtype as _dtype
@@ -116,6 +117,10 @@ def _slice(input, dim, start, stop):
     return input[index]
 
 
+def _memory_bytes():
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
 def tensor_split(input, indices_or_sections, dim=0):
     if input.dim() == 0:
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
@@ -131,6 +136,9 @@ def tensor_split(input, indices_or_sections, dim=0):
     if isinstance(ios, int):
         if ios <= 0:
             raise RuntimeError(f"number of sections must be larger than 0, got {ios}")
+        if ios > size and ios * 8 > _memory_bytes():
+            # torch reserves a vector of that many (8-byte) tensor handles first, and fails there
+            raise RuntimeError(f"tensor_split: std::bad_alloc: {ios} sections cannot be allocated")
         small, extra = divmod(size, ios)
         bounds = list(itertools.accumulate([small + 1] * extra + [small] * (ios - extra), initial=0))
     else:

@@ -1,12 +1,23 @@
 // Helpers shared by the math/reduction families: typed elementwise maps and dim utilities.
 #pragma once
 #include <cmath>
+#include <type_traits>
 
 #include "tg/default_dtype.h"
 #include "kernels/cpu/loops.h"
 #include "tg/ops.h"
 
 namespace tg::math {
+
+// a * b, wrapping around on overflow for signed integers as torch does (no undefined behaviour)
+template <typename T>
+T mul_wrapping(T a, T b) {
+  if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
+    using U = std::make_unsigned_t<std::common_type_t<T, int>>;  // int8/int16 would promote to int
+    return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
+  } else
+    return a * b;
+}
 
 // out = f(x) elementwise in dtype `dt` (x is cast first); no autograd.
 template <typename F>

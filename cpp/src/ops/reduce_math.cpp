@@ -68,15 +68,6 @@ using namespace math;
 
 namespace {
 
-// a * b, wrapping around on overflow for signed integers as torch does (no undefined behaviour)
-template <typename T>
-T mul_wrapping(T a, T b) {
-  if constexpr (std::is_integral_v<T> && std::is_signed_v<T>)
-    return static_cast<T>(static_cast<std::make_unsigned_t<T>>(a) * static_cast<std::make_unsigned_t<T>>(b));
-  else
-    return a * b;
-}
-
 
 // Product of each row, or, with `others`, each element's product of the rest of its row
 // (exact with zeros: a row with one zero gives the others' product at the zero, 0 elsewhere).

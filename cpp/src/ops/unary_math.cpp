@@ -9,6 +9,7 @@ namespace tg {
 using math::float_of;
 using math::float_map;
 using math::map1;
+using math::mul_wrapping;
 using math::with_grad;
 
 namespace {
@@ -109,7 +110,7 @@ Tensor reciprocal(const Tensor& x) {
 // d x^2 = 2x; integers stay integers (bool becomes int64)
 Tensor square(const Tensor& x) {
   DType dt = x->dtype == DType::Bool ? DType::Int64 : x->dtype;
-  Tensor out = map1(x, dt, "square", [](auto v) { return v * v; });
+  Tensor out = map1(x, dt, "square", [](auto v) { return mul_wrapping(v, v); });
   return with_grad("PowBackward0", x, out, [](const Tensor& a, const Tensor&) { return mul(a, Scalar(2.0)); });
 }
 // erf'(x) = 2/sqrt(pi) e^(-x^2)
