@@ -78,8 +78,6 @@ EXCLUSIONS = {
     'jiterator_2inputs_2outputs': (CUDA, 'CUDA-only entry'),
     'norm.nuc': (DECOMP, "p='nuc' (needs an SVD)"),
     'native_dropout_backward': (INTERNAL, 'torch-internal op'),
-    'nn.functional.embedding_bag:bfloat16': (WRONG, 'bfloat16: sample 3: 2 of 25 bag values differ from torch (by up to 0.11): its bfloat16 bag reduction rounds at points not reproduced yet'),
-    'nn.functional.embedding_bag:float16': (WRONG, 'float16: sample 1: 1 of 10 bag values differs from torch (by 0.0098): its float16 bag reduction rounds at points not reproduced yet'),
     'nn.functional.grid_sample:bfloat16': (CONVNET, "bfloat16: differs from torch by several ulps: torch's bfloat16 grid sampler rounds its intermediates (coordinates, weights, partial sums) to bfloat16, at points not reproduced yet; tg computes in float32 and rounds once"),
     'nn.functional.grid_sample:float16': (CONVNET, "float16: differs from torch by several ulps: torch's float16 grid sampler rounds its intermediates (coordinates, weights, partial sums) to float16, at points not reproduced yet; tg computes in float32 and rounds once"),
     'grid_sampler_2d:bfloat16': (CONVNET, "bfloat16: differs from torch by several ulps: torch's bfloat16 grid sampler rounds its intermediates (coordinates, weights, partial sums) to bfloat16, at points not reproduced yet; tg computes in float32 and rounds once"),
