@@ -44,10 +44,6 @@ EXCLUSIONS = {
     'torch._scaled_mm_v2': (SPARSE, 'sparse/quantized tensors'),
     'torch._scaled_mm': (SPARSE, 'sparse/quantized tensors'),
     'torch.ops.aten._safe_softmax.default': (INTERNAL, 'torch-internal op'),
-    'nn.functional.scaled_dot_product_attention:float16': (DTYPE, "float16: a few elements 1-2 ulp from torch's (torch's CPU "
-        "kernels round intermediates to float16 differently per path; tg computes in float32 and rounds once)"),
-    'nn.functional.scaled_dot_product_attention:bfloat16': (DTYPE, "bfloat16: a few elements 1-2 ulp from torch's (torch's CPU "
-        "kernels round intermediates to bfloat16 differently per path; tg computes in float32 and rounds once)"),
     'torch.ops.aten._flash_attention_forward': (INTERNAL, 'torch-internal op'),
     'torch.ops.aten._efficient_attention_forward': (INTERNAL, 'torch-internal op'),
     'nn.functional.silu.complex': (COMPLEX, 'complex dtypes only'),
