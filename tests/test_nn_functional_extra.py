@@ -373,6 +373,12 @@ def test_scaled_dot_product_attention_reduced_float_matches_torch(dtype):
             assert torch.equal(torch.nextafter(want[off], got[off]), got[off]), (L, S, kw)  # one ulp apart
             differ, total = differ + int(off.sum()), total + want.numel()
     assert differ <= total / 1000, (differ, total)
+    # two key blocks; a row fully masked in the first (its running maximum stays -inf), one in both
+    mask = torch.zeros(4, 1030).to(dtype)
+    mask[1, :600], mask[2], mask[3, 520:] = float("-inf"), float("-inf"), float("-inf")
+    mask[1, 600:] -= 30
+    got, want = run(r(1, 2, 4, 8), r(1, 2, 1030, 8), r(1, 2, 1030, 8), attn_mask=mask)
+    assert torch.equal(got, want) and not got[:, :, 2].any()
 
 
 # ---- multi_head_attention_forward ----

@@ -151,16 +151,16 @@ def _flash_reduced(query, key, value, attn_mask, is_causal, scale):
         block = scores[..., start:start + _KV_BLOCK]
         top = block.amax(-1, keepdim=True)
         top = top if run_max is None else tg.maximum(top, run_max)
-        top = tg.where(top == float("-inf"), 0.0, top)  # a row with nothing to attend to yet adds zeros
+        safe = tg.where(top == float("-inf"), 0.0, top)  # a row with nothing to attend to yet adds zeros
         # numerators: the whole vectors through torch's fast exp, the leftover keys through exp
-        shifted, vec = block - top, block.shape[-1] - block.shape[-1] % _LANES
+        shifted, vec = block - safe, block.shape[-1] - block.shape[-1] % _LANES
         numer = tg.cat([_fast_exp(shifted[..., :vec]), shifted[..., vec:].exp()], -1) if vec else shifted.exp()
         part = _lane_sum(numer)
         product = numer.to(dtype).float().matmul(values[..., start:start + _KV_BLOCK, :])
         if run_max is None:
             total, acc = part, product
         else:
-            shrink = (run_max - top).exp()
+            shrink = (run_max - safe).exp()
             total, acc = part + shrink * total, acc * shrink + product
         run_max = top
     total = tg.where(total == 0, 1.0, total)  # fully masked rows give 0
