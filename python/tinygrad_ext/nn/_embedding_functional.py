@@ -105,12 +105,11 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     if scale_grad_by_freq:
         weight = _scaled_by_frequency(weight, flat)
     rows = _k.embedding(weight, flat, None)  # [len, dim]
-    member = bag_of.unsqueeze(0) == tg.arange(bags).unsqueeze(1)  # [bags, len]
-    count = member.sum(1, keepdim=True)
     if mode == "max":
+        member = bag_of.unsqueeze(0) == tg.arange(bags).unsqueeze(1)  # [bags, len]
         spread = tg.where(member.unsqueeze(-1), rows.unsqueeze(0), float("-inf"))  # [bags, len, dim]
         best = spread.amax(1) if flat.shape[0] else tg.zeros(bags, weight.shape[1], dtype=weight.dtype)
-        return tg.where(count > 0, best, 0.0)
+        return tg.where(member.any(1, keepdim=True), best, 0.0)
     # torch's CPU kernel: each bag summed in index order, float16/bfloat16 rows in float32 and rounded
     # once to the weight's dtype; a mean then divides that by the bag's size in the weight's dtype
     reduced = weight.dtype in (tg.float16, tg.bfloat16)
@@ -127,6 +126,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
                   and (per_sample_weights is None or per_sample_weights.reshape(-1).stride(0) == 1))
         out = _round_bf16_half_away(out) if weight.dtype == tg.bfloat16 and fbgemm else out.to(weight.dtype)
     if mode == "mean":
+        count = tg.bincount(spill, minlength=bags + 1)[:bags].unsqueeze(1)
         out = out / count.clamp(min=1).to(out.dtype)
     return out
 
