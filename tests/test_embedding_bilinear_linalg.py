@@ -55,6 +55,35 @@ def test_embedding_bag_per_sample_weights_and_gradcheck():
         F.embedding_bag(i, tg.tensor(w), o, mode="max", per_sample_weights=tg.tensor(psw))
 
 
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("case", ["sum", "mean", "weighted", "padding", "strided"])
+def test_embedding_bag_reduced_float_bit_exact(dtype, case):
+    """16-bit bags equal torch's bit for bit: sums in float32 in index order, rounded once (bfloat16:
+    halfway cases away from zero on FBGEMM's path, to nearest even with padding_idx or strided rows),
+    a mean divides the rounded sum in the dtype. Many random bags, so ties and carries occur."""
+    g = torch.Generator().manual_seed(5)
+    td = getattr(torch, dtype)
+    w = (torch.randn(30, 40, generator=g) * 3).to(td)
+    if case == "strided":
+        w = (torch.randn(40, 30, generator=g) * 3).to(td).t()
+    i = torch.randint(0, 30, (200,), generator=g)
+    offsets = torch.sort(torch.randint(0, 200, (24,), generator=g)).values
+    offsets[0] = 0
+    kw = {"mode": "mean" if case == "mean" else "sum"}
+    if case == "weighted":
+        kw["per_sample_weights"] = torch.randn(200, generator=g).to(td)
+    if case == "padding":
+        kw["padding_idx"] = 3
+    want = TF.embedding_bag(i, w, offsets, **kw)
+    tkw = {k: tg.tensor(v.float().numpy()).to(getattr(tg, dtype)) if torch.is_tensor(v) else v for k, v in kw.items()}
+    tw = tg.tensor(w.float().numpy()).to(getattr(tg, dtype))
+    if case == "strided":
+        tw = tg.tensor(w.t().float().numpy()).to(getattr(tg, dtype)).t()
+    got = F.embedding_bag(tg.tensor(i.numpy()), tw, tg.tensor(offsets.numpy()), **tkw)
+    assert got.dtype == getattr(tg, dtype)
+    assert torch.equal(torch.tensor(got.float().numpy()), want.float())
+
+
 def test_bilinear_and_normalize():
     compare(lambda a, b, w, c: F.bilinear(a, b, w, c), lambda a, b, w, c: TF.bilinear(a, b, w, c),
             rand(2, 3, 4), rand(2, 3, 5), rand(6, 4, 5), rand(6))

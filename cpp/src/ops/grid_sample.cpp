@@ -5,15 +5,13 @@
 #include <algorithm>
 #include <cmath>
 
+#include "grid_sample.h"
 #include "reduced_float.h"
 #include "tg/nn_layers.h"
 #include "tg/parallel.h"
 
 namespace tg::nn {
 namespace {
-
-enum class Padding { Zeros, Border, Reflection };
-enum class Interp { Bilinear, Nearest, Bicubic };
 
 // A coordinate and its derivative with respect to the normalized grid value.
 struct Coord {
@@ -73,18 +71,6 @@ void cubic(double t, double* w, double* dw) {
   dw[2] = -near_d(1 - t);
   dw[3] = -far_d(2 - t);
 }
-
-// Spatial sizes are kept as (x, y, z) = (W, H, D); a 4-D input has D = Do = 1 and 2 grid components.
-struct GridGeom {
-  int64_t N, C;
-  int64_t in[3], out[3];  // input and output sizes along x, y, z
-  int dims;               // 2 or 3 grid components
-  Interp interp;
-  Padding pad;
-  bool align_corners;
-  int64_t plane() const { return in[0] * in[1] * in[2]; }
-  int64_t points() const { return out[0] * out[1] * out[2]; }
-};
 
 // Visits the taps that one output point reads: f(offset in the input plane, weight, d weight / d grid[a]
 // for a = x, y, z). Taps outside the input (zeros padding) are skipped.
@@ -383,8 +369,6 @@ Tensor grid_sample(const Tensor& x, const Tensor& grid, const std::string& mode,
     TG_CHECK(x->shape[d] > 0, RuntimeError, "grid_sampler(): expected input to have non-empty spatial dimensions, "
              "but input has sizes ", shape_str(x->shape), " with dimension ", d, " being empty");
   TG_CHECK(nd == 4 || mode != "bicubic", RuntimeError, "grid_sampler(): bicubic interpolation only supports 4D input");
-  if (is_reduced_float(x->dtype))
-    return to_dtype(grid_sample(widen_reduced(x), widen_reduced(grid), mode, padding_mode, align_corners), x->dtype);
   GridGeom g{x->shape[0], x->shape[1], {x->shape[nd - 1], x->shape[nd - 2], nd == 5 ? x->shape[2] : 1},
              {grid->shape[nd - 2], grid->shape[nd - 3], nd == 5 ? grid->shape[1] : 1}, static_cast<int>(nd - 2),
              mode == "bilinear" ? Interp::Bilinear : mode == "nearest" ? Interp::Nearest : Interp::Bicubic,
@@ -394,16 +378,23 @@ Tensor grid_sample(const Tensor& x, const Tensor& grid, const std::string& mode,
   Shape out_shape{g.N, g.C};
   for (int64_t d = 1; d < nd - 1; ++d) out_shape.push_back(grid->shape[d]);
   Tensor y = empty(out_shape, x->dtype);
-  dispatch_floating(x->dtype, "grid_sample", [&](auto tag) {
-    using T = decltype(tag);
-    grid_forward<T>(g, xc->data<T>(), gc->data<T>(), y->data<T>());
-  });
+  if (is_reduced_float(x->dtype)) {
+    grid_forward_reduced(g, xc, gc, y);
+  } else {
+    dispatch_floating(x->dtype, "grid_sample", [&](auto tag) {
+      using T = decltype(tag);
+      grid_forward<T>(g, xc->data<T>(), gc->data<T>(), y->data<T>());
+    });
+  }
   record(nd == 4 ? "GridSampler2DBackward0" : "GridSampler3DBackward0", {x, grid}, {y}, [&] {
     bool want_x = x->requires_grad(), want_grid = grid->requires_grad();
     SavedTensor sx = save(x), sgrid = save(grid);
     return BackwardFn([g, sx, sgrid, want_x, want_grid](const Grads& gr) -> Grads {
-      auto [gx, ggrid] = grid_sample_backward(gr[0], sx.get(), sgrid.get(), g, want_x, want_grid);
-      return {gx, ggrid};
+      // float16/bfloat16 gradients are computed in float32 (differentiable casts) and rounded once
+      auto [gx, ggrid] = grid_sample_backward(widen_reduced(gr[0]), widen_reduced(sx.get()),
+                                              widen_reduced(sgrid.get()), g, want_x, want_grid);
+      const DType dt = sx.get()->dtype;
+      return {gx ? to_dtype(gx, dt) : gx, ggrid ? to_dtype(ggrid, dt) : ggrid};
     });
   });
   return y;

@@ -1,6 +1,7 @@
 """Attention in torch.nn.functional: scaled_dot_product_attention and multi_head_attention_forward,
 composed of differentiable tg ops (matmul, softmax, linear, dropout); imported into nn.functional."""
 import math
+import struct
 
 import tinygrad_ext as tg
 from ._functional_extra import _check_tensor
@@ -19,8 +20,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                                  enable_gqa=False):
     """softmax(q k^T * scale + mask) v over (..., L, E) queries and (..., S, E) keys; a boolean mask keeps
     the True positions, a float mask is added; rows with every position masked give 0, as torch's.
-    float16/bfloat16 inputs are computed in float32 and rounded once (torch's CPU kernel accumulates in
-    float32 too)."""
+    float16/bfloat16 inputs follow the CPU kernel torch picks: its flash-attention kernel (below) or its
+    math path, float32 throughout and rounded once."""
     for name, t in (("query", query), ("key", key), ("value", value)):
         _check_tensor(t, "scaled_dot_product_attention", name)
     if query.dim() < 2 or key.dim() < 2 or value.dim() < 2:
@@ -29,17 +30,20 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
     dtype = query.dtype
-    if dtype in (tg.float16, tg.bfloat16):
-        mask = attn_mask.float() if attn_mask is not None and attn_mask.dtype == dtype else attn_mask
-        out = scaled_dot_product_attention(query.float(), key.float(), value.float(), mask, dropout_p, is_causal,
-                                           scale, enable_gqa)
-        return out.to(dtype)
     if enable_gqa and query.dim() >= 3 and key.shape[-3] != query.shape[-3]:
         if query.shape[-3] % key.shape[-3]:
             raise RuntimeError(f"scaled_dot_product_attention: {query.shape[-3]} query heads are not a multiple "
                                f"of {key.shape[-3]} key/value heads")
         repeats = query.shape[-3] // key.shape[-3]
         key, value = _repeat_heads(key, repeats), _repeat_heads(value, repeats)
+    if dtype in (tg.float16, tg.bfloat16):
+        if _takes_flash_kernel(query, key, value, attn_mask, dropout_p):
+            return _flash_reduced(query, key, value, attn_mask, is_causal, scale)
+        # torch's math path: float32 throughout, rounded once
+        mask = attn_mask.float() if attn_mask is not None and attn_mask.dtype == dtype else attn_mask
+        out = scaled_dot_product_attention(query.float(), key.float(), value.float(), mask, dropout_p, is_causal,
+                                           scale)
+        return out.to(dtype)
     length, source = query.shape[-2], key.shape[-2]
     scale = 1.0 / (query.shape[-1] ** 0.5) if scale is None else scale
     scores = query.matmul(key.transpose(-2, -1)) * scale
@@ -59,6 +63,108 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if dropout_p > 0.0:
         attn = tg.nn.functional.dropout(attn, dropout_p, training=True)
     return attn.matmul(value)
+
+
+_KV_BLOCK = 512  # keys per block in torch's CPU flash-attention kernel
+_LANES = 8  # floats per vector in torch's AVX2 kernels (AVX-512 builds use 16: the last bits may differ there)
+
+
+def _f32_bits(u):
+    return struct.unpack("<f", struct.pack("<I", u))[0]
+
+
+# torch's fast exp for softmax numerators bound for 16-bit storage (Vectorized<float>::fexp_u20): 2^(x log2 e)
+# built in the float's bits, its fraction corrected by a cubic
+_FEXP_LOG2E, _FEXP_LOW = _f32_bits(0x3fb8aa3b), _f32_bits(0xc2aeac50)  # log2(e), ln(FLT_MIN)
+_FEXP_CUBIC = (0.00010703434948458272, 0.30354260500649682, -0.22433836478672356, -0.079204240219773236)
+
+
+def _fma(a, b, c):
+    """a * b + c rounded once to float32 (through float64, where a float32 product is exact)."""
+    return (a.double() * b + c).float()
+
+
+def _fast_exp(x):
+    """torch's fexp_u20 of float32 x: t = x log2(e); the float whose bits are trunc(2^23 (t - q(frac t)) +
+    127 2^23), q the cubic; 0 below ln(FLT_MIN). Values only: the gradient is exp's."""
+    exact = x.exp()
+    with tg.no_grad():
+        c0, c1, c2, c3 = (float(tg.tensor(c, dtype=tg.float32)) for c in _FEXP_CUBIC)
+        t = x * tg.tensor(_FEXP_LOG2E, dtype=tg.float32)
+        frac = t - t.floor()
+        poly = _fma(frac, _fma(frac, _fma(frac, c3, c2), c1), c0)
+        bits = _fma(t - poly, 2.0 ** 23, 127 * 2.0 ** 23).to(tg.int32)
+        fast = tg.where(x < _FEXP_LOW, 0.0, bits.view(tg.float32))
+    return exact + (fast - exact).detach()  # fast's value exactly (the two differ by far less than 2x)
+
+
+def _lane_sum(x):
+    """Sum over the last dim in the order of torch's vectorized loop: per-lane running sums over whole
+    vectors, the lanes folded in halves (4 + 4, 2 + 2, 1 + 1), then the leftover elements one by one."""
+    n = x.shape[-1] - x.shape[-1] % _LANES
+    total = None
+    if n:
+        lanes = x[..., 0:_LANES]
+        for start in range(_LANES, n, _LANES):
+            lanes = lanes + x[..., start:start + _LANES]
+        width = _LANES
+        while width > 1:
+            width //= 2
+            lanes = lanes[..., :width] + lanes[..., width:2 * width]
+        total = lanes
+    for i in range(n, x.shape[-1]):
+        total = x[..., i:i + 1] if total is None else total + x[..., i:i + 1]
+    return total
+
+
+def _takes_flash_kernel(query, key, value, attn_mask, dropout_p):
+    """Whether torch's CPU dispatcher runs its flash-attention kernel (else its math path): 4-D inputs of
+    one batch size, one head count and one head size, unit last stride, non-empty sequences, no dropout,
+    a 2-D or 4-D mask."""
+    tensors = (query, key, value)
+    return (dropout_p == 0.0 and all(t.dim() == 4 and t.stride(-1) == 1 for t in tensors)
+            and len({t.shape[0] for t in tensors}) == 1 and len({t.shape[1] for t in tensors}) == 1
+            and len({t.shape[-1] for t in tensors}) == 1 and query.shape[-2] > 0 and key.shape[-2] > 0
+            and (attn_mask is None or attn_mask.dim() in (2, 4)))
+
+
+def _flash_reduced(query, key, value, attn_mask, is_causal, scale):
+    """torch's CPU flash-attention kernel on float16/bfloat16: scores, maxima and denominators in float32,
+    but each softmax numerator exp(score - running max) (its fast exp on whole vectors) is rounded to the
+    dtype before its product with value; keys go in blocks of _KV_BLOCK, a new maximum rescaling the
+    earlier sums; the result is the accumulated product times the reciprocal of the denominator, rounded
+    once."""
+    dtype, length, source = query.dtype, query.shape[-2], key.shape[-2]
+    scale = tg.tensor(1.0 / math.sqrt(query.shape[-1]) if scale is None else scale, dtype=tg.float32)
+    scores = query.float().matmul(key.float().transpose(-2, -1))
+    if is_causal:
+        scores = scores.masked_fill(tg.ones(length, source, dtype=tg.bool).tril().logical_not(), float("-inf"))
+    scores = scores * scale
+    if attn_mask is not None:
+        if attn_mask.dtype == tg.bool:
+            scores = scores.masked_fill(attn_mask.logical_not(), float("-inf"))
+        else:
+            scores = scores + attn_mask.float()
+    values = value.float()
+    run_max = total = acc = None
+    for start in range(0, source, _KV_BLOCK):
+        block = scores[..., start:start + _KV_BLOCK]
+        top = block.amax(-1, keepdim=True)
+        top = top if run_max is None else tg.maximum(top, run_max)
+        safe = tg.where(top == float("-inf"), 0.0, top)  # a row with nothing to attend to yet adds zeros
+        # numerators: the whole vectors through torch's fast exp, the leftover keys through exp
+        shifted, vec = block - safe, block.shape[-1] - block.shape[-1] % _LANES
+        numer = tg.cat([_fast_exp(shifted[..., :vec]), shifted[..., vec:].exp()], -1) if vec else shifted.exp()
+        part = _lane_sum(numer)
+        product = numer.to(dtype).float().matmul(values[..., start:start + _KV_BLOCK, :])
+        if run_max is None:
+            total, acc = part, product
+        else:
+            shrink = (run_max - safe).exp()
+            total, acc = part + shrink * total, acc * shrink + product
+        run_max = top
+    total = tg.where(total == 0, 1.0, total)  # fully masked rows give 0
+    return (acc * (1.0 / total)).to(dtype)
 
 
 # ---- multi_head_attention_forward (torch's functional form of nn.MultiheadAttention) ----

@@ -48,7 +48,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
 
 
 def _bag_membership(input, offsets, include_last_offset, padding_idx, op):
-    """(indices as 1-D, a [bags, len] 0/1 matrix saying which bag each index belongs to)."""
+    """(indices as 1-D, the bag of each index or -1 for none (padding_idx, past the last offset), the
+    number of bags)."""
     if input.dim() == 2:
         if offsets is not None:
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
@@ -69,10 +70,18 @@ def _bag_membership(input, offsets, include_last_offset, padding_idx, op):
             bag_of = tg.where(tg.arange(flat.shape[0]) >= offsets[-1], -1, bag_of)
     else:
         raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
-    member = bag_of.unsqueeze(0) == tg.arange(bags).unsqueeze(1)
     if padding_idx is not None:
-        member = member & (flat != padding_idx).unsqueeze(0)
-    return flat, member
+        bag_of = tg.where(flat == padding_idx, -1, bag_of)
+    return flat, bag_of, bags
+
+
+def _round_bf16_half_away(x):
+    """float32 x to bfloat16 rounding halfway cases away from zero (add half an ulp to the bits, truncate),
+    as the FBGEMM kernel behind torch's bfloat16 embedding_bag fast path does; the gradient is the cast's."""
+    nearest = x.to(tg.bfloat16)
+    with tg.no_grad():
+        away = ((x.view(tg.int32) + 0x8000) & -0x10000).view(tg.float32).to(tg.bfloat16)
+    return tg.where(away == nearest, nearest, away + (nearest - nearest.detach()))
 
 
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean",
@@ -90,22 +99,35 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             raise ValueError(f"embedding_bag: If per_sample_weights ({tuple(per_sample_weights.shape)}) is not None, "
                              f"then it must have the same shape as the input ({tuple(input.shape)})")
     padding_idx = _padding_index(padding_idx, weight.shape[0])
-    flat, member = _bag_membership(input, offsets, include_last_offset, padding_idx, "embedding_bag")
+    flat, bag_of, bags = _bag_membership(input, offsets, include_last_offset, padding_idx, "embedding_bag")
     if max_norm is not None:
         _renorm_rows_(weight, flat.contiguous(), max_norm, norm_type)
     if scale_grad_by_freq:
         weight = _scaled_by_frequency(weight, flat)
     rows = _k.embedding(weight, flat, None)  # [len, dim]
-    if per_sample_weights is not None:
-        rows = rows * per_sample_weights.reshape(-1, 1)
-    share = member.to(rows.dtype)
     if mode == "max":
+        member = bag_of.unsqueeze(0) == tg.arange(bags).unsqueeze(1)  # [bags, len]
         spread = tg.where(member.unsqueeze(-1), rows.unsqueeze(0), float("-inf"))  # [bags, len, dim]
-        best = spread.amax(1) if flat.shape[0] else tg.zeros(member.shape[0], weight.shape[1], dtype=weight.dtype)
-        return tg.where(share.sum(1, keepdim=True) > 0, best, 0.0)
-    out = share @ rows
+        best = spread.amax(1) if flat.shape[0] else tg.zeros(bags, weight.shape[1], dtype=weight.dtype)
+        return tg.where(member.any(1, keepdim=True), best, 0.0)
+    # torch's CPU kernel: each bag summed in index order, float16/bfloat16 rows in float32 and rounded
+    # once to the weight's dtype; a mean then divides that by the bag's size in the weight's dtype
+    reduced = weight.dtype in (tg.float16, tg.bfloat16)
+    if reduced:
+        rows = rows.float()
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights.to(rows.dtype).reshape(-1, 1)
+    spill = tg.where(bag_of < 0, bags, bag_of)  # indices in no bag go to an extra row, dropped after
+    out = tg.zeros(bags + 1, weight.shape[1], dtype=rows.dtype).index_add(0, spill, rows)[:bags]
+    if reduced:
+        # FBGEMM's bfloat16 output rounds halfway cases away from zero; torch takes it without padding_idx
+        # on rows (and per_sample_weights) of unit stride, else its own loop rounds to nearest even
+        fbgemm = (padding_idx is None and weight.stride(1) == 1
+                  and (per_sample_weights is None or per_sample_weights.reshape(-1).stride(0) == 1))
+        out = _round_bf16_half_away(out) if weight.dtype == tg.bfloat16 and fbgemm else out.to(weight.dtype)
     if mode == "mean":
-        out = out / share.sum(1, keepdim=True).clamp(min=1)
+        count = tg.bincount(spill, minlength=bags + 1)[:bags].unsqueeze(1)
+        out = out / count.clamp(min=1).to(out.dtype)
     return out
 
 
