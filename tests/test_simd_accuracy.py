@@ -55,6 +55,8 @@ for n in ROW_LENGTHS:
     out[f"rows_{n}"] = r
     out[f"rowsum_{n}"] = tg.from_numpy(r).sum(dim=1).numpy()
     out[f"rowsum1_{n}"] = np.array([tg.from_numpy(r[i].copy()).sum().item() for i in range(9)], np.float32)
+    out[f"norm_{n}"] = tg.from_numpy(r).norm(dim=1).numpy()  # row 4 in a group of four ...
+    out[f"norm5_{n}"] = tg.from_numpy(r[:5].copy()).norm(dim=1).numpy()  # ... and alone
     s = rng.choice(pool, size=(9, n))
     s[rng.random(9) < 0.3, rng.integers(0, n)] = np.nan
     out[f"special_{n}"] = s
@@ -256,7 +258,8 @@ def test_float32_sum_accuracy(results, level):
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_row_sums_are_grouping_independent(results, level):
-    """sum(dim=1) sums several rows at once; every row gets the bits of that row summed alone."""
+    """sum(dim=1) and norm(dim=1) reduce several rows at once; every row gets the bits of that row
+    summed alone (norm: in a smaller batch)."""
     _, out = results[level]
     if str(out["level"]) != level:
         pytest.skip(f"this CPU cannot run level {level!r} (ran {out['level']})")
@@ -264,6 +267,9 @@ def test_row_sums_are_grouping_independent(results, level):
         got = out[f"rowsum_{n}"]
         assert np.array_equal(got.view(np.uint32), out[f"rowsum1_{n}"].view(np.uint32)), n
         np.testing.assert_allclose(got, out[f"rows_{n}"].astype(np.float64).sum(axis=1), rtol=1e-5, atol=1e-4)
+        norm = out[f"norm_{n}"]
+        np.testing.assert_allclose(norm, np.sqrt((out[f"rows_{n}"].astype(np.float64) ** 2).sum(axis=1)), rtol=1e-6)
+        assert np.array_equal(norm[:5].view(np.uint32), out[f"norm5_{n}"].view(np.uint32)), n
 
 
 def scalar_extreme(row, want_max):

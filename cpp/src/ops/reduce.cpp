@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/cpu/vmath.h"
+#include "ops/reduce_internal.h"
 #include "tg/ops.h"
 #include "tg/parallel.h"
 
@@ -261,6 +262,23 @@ Tensor sum(const Tensor& x_in, const Shape& dims, bool keepdim, std::optional<DT
     };
   });
   return out;
+}
+
+Tensor sum_squares(const Tensor& x, const Shape& dims, bool keepdim) {
+  if (x->dtype == DType::Float32 && x->numel() > 0 && kernels::vmath::available()) {
+    Plan p = plan(x, dims, keepdim, "norm");
+    // rows: squared as they are summed, no tensor of squares (one row takes sum's parallel chunks)
+    if (p.B == 1 && p.A > 1) {
+      Tensor out = empty(p.out_shape, DType::Float32);
+      const float* src = p.src->data<float>();
+      float* o = out->data<float>();
+      parallel_for(p.A, rows_grain(p.R), [&](int64_t b, int64_t e) {
+        kernels::vmath::sum_rows_f32(src + b * p.R, e - b, p.R, p.R, o + b, true);
+      });
+      return out;
+    }
+  }
+  return sum(mul(x, x), dims, keepdim);
 }
 
 Tensor mean(const Tensor& x, const Shape& dims, bool keepdim) {

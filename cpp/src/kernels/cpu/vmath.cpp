@@ -67,15 +67,15 @@ bool sum_f32(const float* p, int64_t n, float* result) {
   return false;
 }
 
-bool sum_rows_f32(const float* p, int64_t rows, int64_t n, int64_t ld, float* out) {
+bool sum_rows_f32(const float* p, int64_t rows, int64_t n, int64_t ld, float* out, bool square) {
 #if defined(TG_VMATH_X86)
   switch (cpu_level()) {
-    case CpuLevel::AVX512: sum_rows_f32_avx512(p, rows, n, ld, out); return true;
-    case CpuLevel::AVX2: sum_rows_f32_avx2(p, rows, n, ld, out); return true;
+    case CpuLevel::AVX512: sum_rows_f32_avx512(p, rows, n, ld, out, square); return true;
+    case CpuLevel::AVX2: sum_rows_f32_avx2(p, rows, n, ld, out, square); return true;
     case CpuLevel::Baseline: return false;
   }
 #else
-  (void)p; (void)rows; (void)n; (void)ld; (void)out;
+  (void)p; (void)rows; (void)n; (void)ld; (void)out; (void)square;
 #endif
   return false;
 }

@@ -32,8 +32,9 @@ bool binary_f32(Bin op, const float* a, const float* b, bool b_scalar, float* ou
 bool sum_f32(const float* p, int64_t n, float* result);
 
 // out[r] = the sum of row r of `rows` rows of n floats (row r at p + r * ld), the same bits as
-// sum_f32 of that row; false at baseline.
-bool sum_rows_f32(const float* p, int64_t rows, int64_t n, int64_t ld, float* out);
+// sum_f32 of that row; with `square` the sum of its squares, each added by a fused multiply-add.
+// False at baseline.
+bool sum_rows_f32(const float* p, int64_t rows, int64_t n, int64_t ld, float* out, bool square = false);
 
 // For each of `rows` rows of n >= 1 floats (row r at p + r * ld): values[r] = its maximum (is_max)
 // or minimum and indices[r] (when indices is not null) its position, with the scalar rule "a NaN
@@ -51,8 +52,8 @@ float sum_f32_avx2(const float* p, int64_t n);
 void binary_f32_avx2(Bin op, const float* a, const float* b, bool b_scalar, float* out, int64_t n);
 void binary_f32_avx512(Bin op, const float* a, const float* b, bool b_scalar, float* out, int64_t n);
 float sum_f32_avx512(const float* p, int64_t n);
-void sum_rows_f32_avx2(const float* p, int64_t rows, int64_t n, int64_t ld, float* out);
-void sum_rows_f32_avx512(const float* p, int64_t rows, int64_t n, int64_t ld, float* out);
+void sum_rows_f32_avx2(const float* p, int64_t rows, int64_t n, int64_t ld, float* out, bool square);
+void sum_rows_f32_avx512(const float* p, int64_t rows, int64_t n, int64_t ld, float* out, bool square);
 void extreme_rows_f32_avx2(bool is_max, const float* p, int64_t rows, int64_t n, int64_t ld, float* values,
                            int64_t* indices);
 void extreme_rows_f32_avx512(bool is_max, const float* p, int64_t rows, int64_t n, int64_t ld, float* values,

@@ -118,8 +118,9 @@ bool apply_f64_avx512(Fn fn, const double* in, double* out, int64_t n) {
 }
 
 float sum_f32_avx512(const float* p, int64_t n) { return impl::Algo<Avx512>::sum(p, n); }
-void sum_rows_f32_avx512(const float* p, int64_t rows, int64_t n, int64_t ld, float* out) {
-  impl::Algo<Avx512>::sum_rows(p, rows, n, ld, out);
+void sum_rows_f32_avx512(const float* p, int64_t rows, int64_t n, int64_t ld, float* out, bool square) {
+  if (square) impl::Algo<Avx512>::sum_rows<true>(p, rows, n, ld, out);
+  else impl::Algo<Avx512>::sum_rows<false>(p, rows, n, ld, out);
 }
 void extreme_rows_f32_avx512(bool is_max, const float* p, int64_t rows, int64_t n, int64_t ld, float* values,
                              int64_t* indices) {
