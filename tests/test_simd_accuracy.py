@@ -1,4 +1,5 @@
-# Accuracy of the SIMD float32 exp/log/tanh/sigmoid/relu/add/sub/mul/div (float64 exp/sigmoid/log) and sum kernels at every CPU level (TG_CPU_LEVEL).
+# Accuracy of the SIMD float32 exp/log/tanh/sigmoid/relu/add/sub/mul/div (float64 exp/sigmoid/log), sum and
+# row max/min kernels at every CPU level (TG_CPU_LEVEL).
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import tinygrad_ext as tg
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(tg.__file__)))
 LEVELS = ["baseline", "avx2", "avx512"]
 FNS = ["exp", "log", "tanh", "sigmoid"]
+ROW_LENGTHS = [1, 5, 31, 32, 33, 100, 4096, 4097, 9000]
 
 # Runs in a fresh process so that TG_CPU_LEVEL is read before the first kernel call.
 CHILD = r"""
@@ -45,8 +47,26 @@ m = rng.standard_normal((333, 517)).astype(np.float32)
 out["m"] = m
 out["sum_d0"] = tg.from_numpy(m).sum(dim=0).numpy()
 out["sum_d1"] = tg.from_numpy(m).sum(dim=1).numpy()
+# rows reduced in groups (9 rows: groups of 4, 4 and 1) across the vector tails and the 4096 block;
+# values drawn from zeros of both signs, ties, infinities and (in some rows) NaN
+pool = np.array([0.0, -0.0, 1.0, -1.0, 2.5, np.inf, -np.inf], np.float32)
+for n in ROW_LENGTHS:
+    r = rng.standard_normal((9, n)).astype(np.float32)
+    out[f"rows_{n}"] = r
+    out[f"rowsum_{n}"] = tg.from_numpy(r).sum(dim=1).numpy()
+    out[f"rowsum1_{n}"] = np.array([tg.from_numpy(r[i].copy()).sum().item() for i in range(9)], np.float32)
+    out[f"norm_{n}"] = tg.from_numpy(r).norm(dim=1).numpy()  # row 4 in a group of four ...
+    out[f"norm5_{n}"] = tg.from_numpy(r[:5].copy()).norm(dim=1).numpy()  # ... and alone
+    s = rng.choice(pool, size=(9, n))
+    s[rng.random(9) < 0.3, rng.integers(0, n)] = np.nan
+    out[f"special_{n}"] = s
+    for f in ["amax", "amin"]:
+        out[f"{f}_{n}"] = getattr(tg.from_numpy(s), f)(dim=1).numpy()
+    for f in ["max", "min"]:
+        v, i = getattr(tg.from_numpy(s), f)(dim=1)
+        out[f"{f}_{n}"], out[f"{f}_idx_{n}"] = v.numpy(), i.numpy()
 np.savez(sys.argv[2], **out)
-""" % (FNS,)
+""".replace("ROW_LENGTHS", repr(ROW_LENGTHS)) % (FNS,)
 
 
 def sweep():
@@ -234,3 +254,49 @@ def test_float32_sum_accuracy(results, level):
     m64 = out["m"].astype(np.float64)
     np.testing.assert_allclose(out["sum_d0"], m64.sum(axis=0), rtol=1e-5, atol=1e-4)
     np.testing.assert_allclose(out["sum_d1"], m64.sum(axis=1), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_row_sums_are_grouping_independent(results, level):
+    """sum(dim=1) and norm(dim=1) reduce several rows at once; every row gets the bits of that row
+    summed alone (norm: in a smaller batch)."""
+    _, out = results[level]
+    if str(out["level"]) != level:
+        pytest.skip(f"this CPU cannot run level {level!r} (ran {out['level']})")
+    for n in ROW_LENGTHS:
+        got = out[f"rowsum_{n}"]
+        assert np.array_equal(got.view(np.uint32), out[f"rowsum1_{n}"].view(np.uint32)), n
+        np.testing.assert_allclose(got, out[f"rows_{n}"].astype(np.float64).sum(axis=1), rtol=1e-5, atol=1e-4)
+        norm = out[f"norm_{n}"]
+        np.testing.assert_allclose(norm, np.sqrt((out[f"rows_{n}"].astype(np.float64) ** 2).sum(axis=1)), rtol=1e-6)
+        assert np.array_equal(norm[:5].view(np.uint32), out[f"norm5_{n}"].view(np.uint32)), n
+
+
+def scalar_extreme(row, want_max):
+    """The scalar rule of max/min(dim): a NaN wins at once, else only a strictly better value replaces."""
+    best, at = row[0], 0
+    for i, v in enumerate(row):
+        if best != best:
+            break
+        if v != v or (v > best if want_max else v < best):
+            best, at = v, i
+            if v != v:
+                break
+    return best, at
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_row_max_min_follow_the_scalar_rule(results, level):
+    """amax/amin/max/min over the last dim (vector kernels) keep the first NaN, the first of tied values
+    and the sign of the first zero that is the extreme, with its index, as the scalar loop does."""
+    _, out = results[level]
+    if str(out["level"]) != level:
+        pytest.skip(f"this CPU cannot run level {level!r} (ran {out['level']})")
+    for n in ROW_LENGTHS:
+        s = out[f"special_{n}"]
+        for f, want_max in [("max", True), ("min", False)]:
+            want = [scalar_extreme(list(r), want_max) for r in s]
+            values = np.array([v for v, _ in want], np.float32)
+            for name in (f, "a" + f):
+                assert np.array_equal(out[f"{name}_{n}"].view(np.uint32), values.view(np.uint32)), (name, n)
+            assert np.array_equal(out[f"{f}_idx_{n}"], np.array([i for _, i in want])), (f, n)

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/cpu/vmath.h"
+#include "ops/reduce_internal.h"
 #include "tg/ops.h"
 #include "tg/parallel.h"
 
@@ -105,6 +106,8 @@ void sum_kernel(const Plan& p, Acc* out) {
       return;
     }
     parallel_for(p.A, rows_grain(R), [&](int64_t b, int64_t e) {
+      if constexpr (std::is_same_v<T, float> && std::is_same_v<Acc, float>)
+        if (kernels::vmath::sum_rows_f32(x + b * R, e - b, R, R, out + b)) return;  // = pairwise_sum
       for (int64_t a = b; a < e; ++a) out[a] = pairwise_sum<Acc>(x + a * R, R);
     });
     return;
@@ -129,6 +132,12 @@ void arg_kernel(const Plan& p, T* values, int64_t* indices) {
   const T* x = p.src->data<T>();
   const int64_t R = p.R, B = p.B;
   parallel_for(p.A * B, rows_grain(R), [&](int64_t b0, int64_t e0) {
+    if constexpr (std::is_same_v<T, float>) {  // contiguous rows: the vector kernel, same rule
+      if (B == 1 && values &&
+          kernels::vmath::extreme_rows_f32(kMax, x + b0 * R, e0 - b0, R, R, values + b0,
+                                           indices ? indices + b0 : nullptr))
+        return;
+    }
     for (int64_t ab = b0; ab < e0; ++ab) {
       int64_t a = ab / B, j = ab % B;
       const T* col = x + a * R * B + j;
@@ -253,6 +262,23 @@ Tensor sum(const Tensor& x_in, const Shape& dims, bool keepdim, std::optional<DT
     };
   });
   return out;
+}
+
+Tensor sum_squares(const Tensor& x, const Shape& dims, bool keepdim) {
+  if (x->dtype == DType::Float32 && x->numel() > 0 && kernels::vmath::available()) {
+    Plan p = plan(x, dims, keepdim, "norm");
+    // rows: squared as they are summed, no tensor of squares (one row takes sum's parallel chunks)
+    if (p.B == 1 && p.A > 1) {
+      Tensor out = empty(p.out_shape, DType::Float32);
+      const float* src = p.src->data<float>();
+      float* o = out->data<float>();
+      parallel_for(p.A, rows_grain(p.R), [&](int64_t b, int64_t e) {
+        kernels::vmath::sum_rows_f32(src + b * p.R, e - b, p.R, p.R, o + b, true);
+      });
+      return out;
+    }
+  }
+  return sum(mul(x, x), dims, keepdim);
 }
 
 Tensor mean(const Tensor& x, const Shape& dims, bool keepdim) {

@@ -6,6 +6,7 @@
 
 #include "tg/default_dtype.h"
 #include "ops/math_util.h"
+#include "ops/reduce_internal.h"
 #include "ops/widen.h"
 #include "tg/autocast.h"
 
@@ -192,7 +193,7 @@ Tensor norm(const Tensor& x, double p, const Shape& dims, bool keepdim) {
   Tensor out;
   {
     GradModeGuard off(false);
-    out = sqrt(sum(mul(x, x), dims, keepdim));
+    out = sqrt(sum_squares(x, dims, keepdim));
   }
   record("NormBackward1", {x}, {out}, [&] {
     return [sx = save(x), so = save_output(out), kept = kept_shape(x, dims)](const Grads& g) -> Grads {

@@ -67,4 +67,31 @@ bool sum_f32(const float* p, int64_t n, float* result) {
   return false;
 }
 
+bool sum_rows_f32(const float* p, int64_t rows, int64_t n, int64_t ld, float* out, bool square) {
+#if defined(TG_VMATH_X86)
+  switch (cpu_level()) {
+    case CpuLevel::AVX512: sum_rows_f32_avx512(p, rows, n, ld, out, square); return true;
+    case CpuLevel::AVX2: sum_rows_f32_avx2(p, rows, n, ld, out, square); return true;
+    case CpuLevel::Baseline: return false;
+  }
+#else
+  (void)p; (void)rows; (void)n; (void)ld; (void)out; (void)square;
+#endif
+  return false;
+}
+
+bool extreme_rows_f32(bool is_max, const float* p, int64_t rows, int64_t n, int64_t ld, float* values,
+                      int64_t* indices) {
+#if defined(TG_VMATH_X86)
+  switch (cpu_level()) {
+    case CpuLevel::AVX512: extreme_rows_f32_avx512(is_max, p, rows, n, ld, values, indices); return true;
+    case CpuLevel::AVX2: extreme_rows_f32_avx2(is_max, p, rows, n, ld, values, indices); return true;
+    case CpuLevel::Baseline: return false;
+  }
+#else
+  (void)is_max; (void)p; (void)rows; (void)n; (void)ld; (void)values; (void)indices;
+#endif
+  return false;
+}
+
 }  // namespace tg::kernels::vmath

@@ -1,4 +1,5 @@
-// Vectorised float32 exp/log/tanh/sigmoid/relu over contiguous arrays, chosen at run time by tg::cpu_level().
+// Vectorised float32 exp/log/tanh/sigmoid/relu, arithmetic and row reductions (sum, max/min) over
+// contiguous arrays, chosen at run time by tg::cpu_level().
 #pragma once
 #include <cstdint>
 
@@ -30,6 +31,18 @@ bool binary_f32(Bin op, const float* a, const float* b, bool b_scalar, float* ou
 // *result = the sum of p[0..n) (float accumulation, pairwise over blocks); false at baseline.
 bool sum_f32(const float* p, int64_t n, float* result);
 
+// out[r] = the sum of row r of `rows` rows of n floats (row r at p + r * ld), the same bits as
+// sum_f32 of that row; with `square` the sum of its squares, each added by a fused multiply-add.
+// False at baseline.
+bool sum_rows_f32(const float* p, int64_t rows, int64_t n, int64_t ld, float* out, bool square = false);
+
+// For each of `rows` rows of n >= 1 floats (row r at p + r * ld): values[r] = its maximum (is_max)
+// or minimum and indices[r] (when indices is not null) its position, with the scalar rule "a NaN
+// wins at once, else only a strictly better value replaces the best": the first NaN, or the first
+// element equal to the extreme. False at baseline.
+bool extreme_rows_f32(bool is_max, const float* p, int64_t rows, int64_t n, int64_t ld, float* values,
+                      int64_t* indices);
+
 // The ISA-specific bodies (vmath_avx2.cpp, vmath_avx512.cpp); call only when the CPU supports them.
 void apply_f32_avx2(Fn fn, const float* in, float* out, int64_t n);
 void apply_f32_avx512(Fn fn, const float* in, float* out, int64_t n);
@@ -39,5 +52,11 @@ float sum_f32_avx2(const float* p, int64_t n);
 void binary_f32_avx2(Bin op, const float* a, const float* b, bool b_scalar, float* out, int64_t n);
 void binary_f32_avx512(Bin op, const float* a, const float* b, bool b_scalar, float* out, int64_t n);
 float sum_f32_avx512(const float* p, int64_t n);
+void sum_rows_f32_avx2(const float* p, int64_t rows, int64_t n, int64_t ld, float* out, bool square);
+void sum_rows_f32_avx512(const float* p, int64_t rows, int64_t n, int64_t ld, float* out, bool square);
+void extreme_rows_f32_avx2(bool is_max, const float* p, int64_t rows, int64_t n, int64_t ld, float* values,
+                           int64_t* indices);
+void extreme_rows_f32_avx512(bool is_max, const float* p, int64_t rows, int64_t n, int64_t ld, float* values,
+                             int64_t* indices);
 
 }  // namespace tg::kernels::vmath

@@ -36,6 +36,8 @@ struct Avx2 {
   static M gt(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
   static M eq(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
   static M lt_or_nan(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_NGE_UQ); }
+  static M mask_or(M a, M b) { return _mm256_or_ps(a, b); }
+  static unsigned mask_bits(M m) { return unsigned(_mm256_movemask_ps(m)); }  // bit i: lane i
   static V select(M m, V t, V f) { return _mm256_blendv_ps(f, t, m); }
   static __m256i pow2_bits(__m256i k) { return _mm256_slli_epi32(_mm256_add_epi32(k, _mm256_set1_epi32(127)), 23); }
   // p * 2^n for integral n in [-150, 128], in two exact power-of-two steps.
@@ -110,6 +112,14 @@ bool apply_f64_avx2(Fn fn, const double* in, double* out, int64_t n) {
 }
 
 float sum_f32_avx2(const float* p, int64_t n) { return impl::Algo<Avx2>::sum(p, n); }
+void sum_rows_f32_avx2(const float* p, int64_t rows, int64_t n, int64_t ld, float* out, bool square) {
+  if (square) impl::Algo<Avx2>::sum_rows<true>(p, rows, n, ld, out);
+  else impl::Algo<Avx2>::sum_rows<false>(p, rows, n, ld, out);
+}
+void extreme_rows_f32_avx2(bool is_max, const float* p, int64_t rows, int64_t n, int64_t ld, float* values,
+                           int64_t* indices) {
+  impl::Algo<Avx2>::extreme_rows(is_max, p, rows, n, ld, values, indices);
+}
 
 void binary_f32_avx2(Bin op, const float* a, const float* b, bool b_scalar, float* out, int64_t n) {
   impl::Algo<Avx2>::apply2(op, a, b, b_scalar, out, n);

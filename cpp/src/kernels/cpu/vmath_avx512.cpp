@@ -40,6 +40,8 @@ struct Avx512 {
   static M gt(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
   static M eq(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
   static M lt_or_nan(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_NGE_UQ); }
+  static M mask_or(M a, M b) { return M(a | b); }
+  static unsigned mask_bits(M m) { return unsigned(m); }  // bit i: lane i
   static V select(M m, V t, V f) { return _mm512_mask_blend_ps(m, f, t); }
   static __m512i pow2_bits(__m512i k) { return _mm512_slli_epi32(_mm512_add_epi32(k, _mm512_set1_epi32(127)), 23); }
   // p * 2^n for integral n in [-150, 128], in two exact power-of-two steps.
@@ -116,6 +118,14 @@ bool apply_f64_avx512(Fn fn, const double* in, double* out, int64_t n) {
 }
 
 float sum_f32_avx512(const float* p, int64_t n) { return impl::Algo<Avx512>::sum(p, n); }
+void sum_rows_f32_avx512(const float* p, int64_t rows, int64_t n, int64_t ld, float* out, bool square) {
+  if (square) impl::Algo<Avx512>::sum_rows<true>(p, rows, n, ld, out);
+  else impl::Algo<Avx512>::sum_rows<false>(p, rows, n, ld, out);
+}
+void extreme_rows_f32_avx512(bool is_max, const float* p, int64_t rows, int64_t n, int64_t ld, float* values,
+                             int64_t* indices) {
+  impl::Algo<Avx512>::extreme_rows(is_max, p, rows, n, ld, values, indices);
+}
 
 void binary_f32_avx512(Bin op, const float* a, const float* b, bool b_scalar, float* out, int64_t n) {
   impl::Algo<Avx512>::apply2(op, a, b, b_scalar, out, n);

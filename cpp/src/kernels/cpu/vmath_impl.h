@@ -134,31 +134,165 @@ struct Algo {
     }
   }
 
-  // Sum of n floats: blocks of up to 4096 with four vector accumulators (each lane adds at most
-  // 4096 / (4 W) values), blocks combined pairwise, so the rounding error grows like log(n).
+  // Sums of `rows` rows of n floats (row r at p + r * ld), or with kSquare of their squares (each
+  // added by a fused multiply-add, one rounding per term, as torch's vector_norm), up to four rows at a
+  // time: one stream through memory leaves bandwidth unused, four interleaved ones reach it
+  // (measured on Zen: 4.4 ms for the rows of a 4096^2 matrix one at a time, 3.4 ms four at a time,
+  // on one core). Each row is summed exactly as a lone row (sum_group<1>), so the grouping never
+  // changes the bits.
+  template <bool kSquare = false>
+  static void sum_rows(const float* p, int64_t rows, int64_t n, int64_t ld, float* out) {
+    int64_t r = 0;
+    for (; r + 4 <= rows; r += 4) sum_group<4, kSquare>(p + r * ld, n, ld, out + r);
+    switch (rows - r) {
+      case 3: return sum_group<3, kSquare>(p + r * ld, n, ld, out + r);
+      case 2: return sum_group<2, kSquare>(p + r * ld, n, ld, out + r);
+      case 1: return sum_group<1, kSquare>(p + r * ld, n, ld, out + r);
+      default: return;
+    }
+  }
+
   static float sum(const float* p, int64_t n) {
+    float s;
+    sum_group<1, false>(p, n, 0, &s);
+    return s;
+  }
+
+  template <bool kSquare>
+  static inline V accumulate(V acc, V x) { return kSquare ? S::fma(x, x, acc) : S::add(acc, x); }
+
+  // Per row: blocks of up to 4096 with four vector accumulators (each lane adds at most
+  // 4096 / (4 W) values), blocks combined pairwise, so the rounding error grows like log(n).
+  // (No software prefetch: it made the hardware prefetcher's streams slower, 6.9 ms against 4.4.)
+  template <int R, bool kSquare>
+  static void sum_group(const float* p, int64_t n, int64_t ld, float* out) {
     constexpr int64_t kBlock = 4096, kStep = 4 * S::W;
     if (n > kBlock) {
-      int64_t half = (n / 2 + kStep - 1) / kStep * kStep;
-      return sum(p, half) + sum(p + half, n - half);
+      const int64_t half = (n / 2 + kStep - 1) / kStep * kStep;
+      float lo[R], hi[R];
+      sum_group<R, kSquare>(p, half, ld, lo);
+      sum_group<R, kSquare>(p + half, n - half, ld, hi);
+      for (int k = 0; k < R; ++k) out[k] = lo[k] + hi[k];
+      return;
     }
-    V a0 = S::set1(0.0f), a1 = a0, a2 = a0, a3 = a0;
+    V a[R][4];
+    for (int k = 0; k < R; ++k) a[k][0] = a[k][1] = a[k][2] = a[k][3] = S::set1(0.0f);
     int64_t i = 0;
     for (; i + kStep <= n; i += kStep) {
-      __builtin_prefetch(p + i + 2048);  // 8 KiB ahead (prefetches never fault, even past the end)
-      a0 = S::add(a0, S::load(p + i));
-      a1 = S::add(a1, S::load(p + i + S::W));
-      a2 = S::add(a2, S::load(p + i + 2 * S::W));
-      a3 = S::add(a3, S::load(p + i + 3 * S::W));
+#pragma GCC unroll 4
+      for (int k = 0; k < R; ++k) {
+        const float* q = p + k * ld + i;
+        a[k][0] = accumulate<kSquare>(a[k][0], S::load(q));
+        a[k][1] = accumulate<kSquare>(a[k][1], S::load(q + S::W));
+        a[k][2] = accumulate<kSquare>(a[k][2], S::load(q + 2 * S::W));
+        a[k][3] = accumulate<kSquare>(a[k][3], S::load(q + 3 * S::W));
+      }
     }
-    for (; i + S::W <= n; i += S::W) a0 = S::add(a0, S::load(p + i));
-    alignas(64) float lanes[S::W];
-    S::store(lanes, S::add(S::add(a0, a1), S::add(a2, a3)));
-    for (int w = S::W / 2; w >= 1; w /= 2)  // pairwise across the lanes
-      for (int k = 0; k < w; ++k) lanes[k] += lanes[k + w];
-    float s = lanes[0];
-    for (; i < n; ++i) s += p[i];
-    return s;
+    for (; i + S::W <= n; i += S::W)
+      for (int k = 0; k < R; ++k) a[k][0] = accumulate<kSquare>(a[k][0], S::load(p + k * ld + i));
+    for (int k = 0; k < R; ++k) {
+      alignas(64) float lanes[S::W];
+      S::store(lanes, S::add(S::add(a[k][0], a[k][1]), S::add(a[k][2], a[k][3])));
+      for (int w = S::W / 2; w >= 1; w /= 2)  // pairwise across the lanes
+        for (int j = 0; j < w; ++j) lanes[j] += lanes[j + w];
+      float s = lanes[0];
+      for (int64_t t = i; t < n; ++t) {
+        const float x = p[k * ld + t];
+        s = kSquare ? __builtin_fmaf(x, x, s) : s + x;
+      }
+      out[k] = s;
+    }
+  }
+
+  // The maximum (kMax) or minimum of each of `rows` rows of n >= 1 floats (row r at p + r * ld),
+  // as the scalar rule "a NaN wins at once, else replace the best only by a strictly better value"
+  // picks it: the first NaN if the row has one, else the first element equal to the extreme (which
+  // decides the sign of a zero). indices (may be null) receive its position. Four rows at a time,
+  // as sum_rows; each row's vector pass finds the extreme value and whether there is a NaN, and a
+  // second pass over the row (in cache) finds the position only where it is needed.
+  static void extreme_rows(bool is_max, const float* p, int64_t rows, int64_t n, int64_t ld, float* values,
+                           int64_t* indices) {
+    if (is_max) extreme_rows<true>(p, rows, n, ld, values, indices);
+    else extreme_rows<false>(p, rows, n, ld, values, indices);
+  }
+
+  template <bool kMax>
+  static void extreme_rows(const float* p, int64_t rows, int64_t n, int64_t ld, float* values,
+                           int64_t* indices) {
+    int64_t r = 0;
+    for (; r + 4 <= rows; r += 4) extreme_group<kMax, 4>(p + r * ld, n, ld, values + r, indices ? indices + r : nullptr);
+    switch (rows - r) {
+      case 3: return extreme_group<kMax, 3>(p + r * ld, n, ld, values + r, indices ? indices + r : nullptr);
+      case 2: return extreme_group<kMax, 2>(p + r * ld, n, ld, values + r, indices ? indices + r : nullptr);
+      case 1: return extreme_group<kMax, 1>(p + r * ld, n, ld, values + r, indices ? indices + r : nullptr);
+      default: return;
+    }
+  }
+
+  template <bool kMax>
+  static inline V better(V a, V b) { return kMax ? S::max(a, b) : S::min(a, b); }
+
+  // Position of the first element of p[0..n) equal to m, or of the first NaN when nan is set.
+  static int64_t first_match(const float* p, int64_t n, float m, bool nan) {
+    const V mv = S::set1(m);
+    int64_t i = 0;
+    for (; i + S::W <= n; i += S::W) {
+      const V x = S::load(p + i);
+      const unsigned hit = S::mask_bits(nan ? S::lt_or_nan(x, x) : S::eq(x, mv));
+      if (hit) return i + __builtin_ctz(hit);
+    }
+    for (; i < n; ++i)
+      if (nan ? p[i] != p[i] : p[i] == m) return i;
+    return n;  // not reached: m is an element of the row
+  }
+
+  template <bool kMax, int R>
+  static void extreme_group(const float* p, int64_t n, int64_t ld, float* values, int64_t* indices) {
+    constexpr int64_t kStep = 4 * S::W;
+    V a[R][4];
+    typename S::M nan[R];
+    for (int k = 0; k < R; ++k) {
+      a[k][0] = a[k][1] = a[k][2] = a[k][3] = S::set1(p[k * ld]);  // an element: never wins wrongly
+      nan[k] = S::lt_or_nan(a[k][0], a[k][0]);
+    }
+    int64_t i = 0;
+    for (; i + kStep <= n; i += kStep) {
+#pragma GCC unroll 4
+      for (int k = 0; k < R; ++k) {
+        const float* q = p + k * ld + i;
+        for (int j = 0; j < 4; ++j) {
+          const V x = S::load(q + j * S::W);
+          a[k][j] = better<kMax>(a[k][j], x);
+          nan[k] = S::mask_or(nan[k], S::lt_or_nan(x, x));
+        }
+      }
+    }
+    for (; i + S::W <= n; i += S::W)
+      for (int k = 0; k < R; ++k) {
+        const V x = S::load(p + k * ld + i);
+        a[k][0] = better<kMax>(a[k][0], x);
+        nan[k] = S::mask_or(nan[k], S::lt_or_nan(x, x));
+      }
+    for (int k = 0; k < R; ++k) {
+      const float* row = p + k * ld;
+      alignas(64) float lanes[S::W];
+      S::store(lanes, better<kMax>(better<kMax>(a[k][0], a[k][1]), better<kMax>(a[k][2], a[k][3])));
+      float m = lanes[0];
+      for (int j = 1; j < S::W; ++j) m = kMax ? (lanes[j] > m ? lanes[j] : m) : (lanes[j] < m ? lanes[j] : m);
+      bool has_nan = S::mask_bits(nan[k]) != 0;
+      for (int64_t t = i; t < n; ++t) {
+        const float x = row[t];
+        has_nan |= x != x;
+        m = kMax ? (x > m ? x : m) : (x < m ? x : m);
+      }
+      if (!indices && !has_nan && m != 0.0f) {  // equal nonzero floats have equal bits
+        values[k] = m;
+        continue;
+      }
+      const int64_t at = first_match(row, n, m, has_nan);
+      values[k] = row[at];
+      if (indices) indices[k] = at;
+    }
   }
 
   static void apply(Fn fn, const float* in, float* out, int64_t n) {
