@@ -162,7 +162,6 @@ struct Chunk {
     B = std::clamp<int64_t>((kChunkColumns + L - 1) / L, 1, std::max<int64_t>(g.N, 1));
     count = (g.N + B - 1) / B;
     direct = B == 1 && g.pointwise();
-    if (!direct) cols.resize(static_cast<size_t>(g.rows() * B * g.small_vol()));
     if (B > 1) tmp.resize(static_cast<size_t>(g.Cs * B * g.small_vol()));
   }
   int64_t first(int64_t chunk) const { return chunk * B; }
@@ -170,12 +169,18 @@ struct Chunk {
   const T* big_plane(const T* big, int64_t n, int64_t grp) const { return big + (n * g.G + grp) * g.Cb * g.big_vol(); }
   T* small_plane(T* small, int64_t n, int64_t grp) const { return small + (n * g.G + grp) * g.Cs * g.small_vol(); }
 
+  // The buffer of a column matrix (allocated on first use).
+  T* column_buffer() {
+    if (cols.empty()) cols.resize(static_cast<size_t>(g.rows() * B * g.small_vol()));
+    return cols.data();
+  }
   // The column matrix (rows x nb * L, leading dim returned) of the chunk's images.
   std::pair<const T*, int64_t> columns(const T* big, int64_t n0, int64_t nb, int64_t grp) {
     const int64_t L = g.small_vol();
     if (direct) return {big_plane(big, n0, grp), L};
-    for (int64_t b = 0; b < nb; ++b) im2col(g, big_plane(big, n0 + b, grp), cols.data() + b * L, nb * L);
-    return {cols.data(), nb * L};
+    T* c = column_buffer();
+    for (int64_t b = 0; b < nb; ++b) im2col(g, big_plane(big, n0 + b, grp), c + b * L, nb * L);
+    return {c, nb * L};
   }
   // The chunk's small-side planes as one Cs x nb * L matrix (gathered when nb > 1).
   std::pair<const T*, int64_t> small_matrix(const T* small, int64_t n0, int64_t nb, int64_t grp) {
@@ -193,7 +198,7 @@ struct Chunk {
 // in one call (the GEMMs inside then use the threads).
 template <typename T, typename F>
 void over_chunks(const ConvGeom& g, const F& f) {
-  const int64_t count = Chunk<T>(g).count;
+  const int64_t count = Chunk<T>(g).count;  // (allocates no column buffer)
   if (count >= 2 && count >= get_num_threads()) {
     parallel_for(count, 1, [&](int64_t c0, int64_t c1) {
       Chunk<T> ch(g);
@@ -205,19 +210,25 @@ void over_chunks(const ConvGeom& g, const F& f) {
   }
 }
 
-// Unit-stride forward convolution as an implicit GEMM. With the (zero-padded) input planes of
-// size PD x PH x PW, take "virtual" output columns q = od*PH*PW + oh*PW + ow for ow < PW: the
-// column matrix row of (c, kd, kh, kw) is then the padded image itself shifted by
-// off = c*PVOL + kd*dd*PH*PW + kh*dh*PW + kw*dw, contiguous in q across output rows. The GEMM's
-// B packer copies NR-wide runs of it (no column matrix is stored); the columns with ow >= OW
-// are computed and dropped (PW/OW extra work: 40% for a 5x5 kernel on 14x14, 4% for 3x3 on 56x56).
+// The column matrix as offsets into zero-padded input planes (PD x PH x PW per channel): row
+// (c, kd, kh, kw) and output position (od, oh, ow) read the padded plane at
+// offs[row] + vq, with offs[row] = c*PVOL + (kd*dd*PH + kh*dh)*PW + kw*dw and
+// vq = (od*sd*PH + oh*sh)*PW + ow*sw, no bounds to check. The GEMM's B packers read the
+// image through them (implicit GEMM): no column matrix is stored.
+//
+// Unit-stride forward: with "virtual" output columns q = vq for ow < PW (strides 1), each row
+// of the column matrix is the padded image shifted by offs[row], contiguous in q across output
+// rows, so the packer copies NR-wide runs; the columns with ow >= OW are computed and dropped
+// (PW/OW extra work: 40% for a 5x5 kernel on 14x14, 4% for 3x3 on 56x56).
+//
+// Weight gradient: B = cols^T (pixels x rows), one value per (pixel, row); only real pixels.
 template <typename T>
-struct UnitStride {
+struct PaddedColumns {
   const ConvGeom& g;
   bool padded;
   int64_t PH, PW, pvol, qv;   // padded plane, virtual columns per sample
   std::vector<int64_t> offs;  // per column-matrix row
-  explicit UnitStride(const ConvGeom& geom) : g(geom) {
+  explicit PaddedColumns(const ConvGeom& geom) : g(geom) {
     padded = g.p[0] || g.p[1] || g.p[2];
     const int64_t PD = g.big[0] + 2 * g.p[0];
     PH = g.big[1] + 2 * g.p[1], PW = g.big[2] + 2 * g.p[2], pvol = PD * PH * PW;
@@ -228,6 +239,18 @@ struct UnitStride {
         for (int64_t kh = 0; kh < g.k[1]; ++kh)
           for (int64_t kw = 0; kw < g.k[2]; ++kw)
             offs.push_back(c * pvol + (kd * g.d[0] * PH + kh * g.d[1]) * PW + kw * g.d[2]);
+  }
+  // planes[b] = the (padded) input planes of sample n0 + b, group grp, for b < nb; padding
+  // copies them into buf (nb x Cb x pvol).
+  void gather(const T* big, int64_t n0, int64_t nb, int64_t grp, std::vector<T>& buf,
+              std::vector<const T*>& planes) const {
+    if (padded) buf.resize(static_cast<size_t>(nb * g.Cb * pvol));
+    planes.resize(static_cast<size_t>(nb));
+    for (int64_t b = 0; b < nb; ++b) {
+      const T* x = big + ((n0 + b) * g.G + grp) * g.Cb * g.big_vol();
+      if (padded) pad(x, buf.data() + b * g.Cb * pvol);
+      planes[b] = padded ? buf.data() + b * g.Cb * pvol : x;
+    }
   }
   // Copies the Cb planes of one sample into dst (Cb x pvol) with their zero borders.
   void pad(const T* src, T* dst) const {
@@ -256,6 +279,27 @@ struct UnitStride {
       default: return false;
     }
   }
+  // The weight gradient's B packer: rows are the nb * L real pixels of samples planes[0..nb),
+  // columns the rows of the column matrix.
+  kernels::ImplicitB<T> weight_packer(const std::vector<const T*>& planes) const {
+    return [this, &planes](int64_t k0, int64_t kc, int64_t j0, int64_t n, int64_t nr, T* dst) {
+      const int64_t OD = g.small[0], OH = g.small[1], OW = g.small[2];
+      const int64_t step_w = g.s[2], step_h = g.s[1] * PW, step_d = g.s[0] * PH * PW;
+      for (int64_t s0 = 0; s0 < n; s0 += nr, dst += kc * nr) {
+        const int64_t cols = std::min(nr, n - s0);
+        const int64_t* col_offs = offs.data() + j0 + s0;
+        int64_t l = k0 % g.small_vol(), b = k0 / g.small_vol();
+        int64_t ow = l % OW, oh = l / OW % OH, od = l / (OW * OH);
+        for (int64_t p = 0; p < kc; ++p) {
+          const T* base = planes[b] + od * step_d + oh * step_h + ow * step_w;
+          T* d = dst + p * nr;
+          for (int64_t t = 0; t < cols; ++t) d[t] = base[col_offs[t]];
+          for (int64_t t = cols; t < nr; ++t) d[t] = T(0);
+          if (++ow == OW && (ow = 0, ++oh == OH) && (oh = 0, ++od == OD)) od = 0, ++b;
+        }
+      }
+    };
+  }
   // The B packer over samples planes[0..nb) (nb * qv columns).
   kernels::ImplicitB<T> packer(const std::vector<const T*>& planes) const {
     return [this, &planes](int64_t k0, int64_t kc, int64_t j0, int64_t n, int64_t nr, T* dst) {
@@ -281,22 +325,17 @@ struct UnitStride {
 
 template <typename T>
 void forward_unit_stride(const ConvGeom& g, const T* big, const T* w, const T* bias, T* small) {
-  const UnitStride<T> us(g);
+  const PaddedColumns<T> us(g);
   const int64_t R = g.rows(), L = g.small_vol(), OH = g.small[1], OW = g.small[2];
   // Samples per GEMM: about kChunkColumns virtual columns. The result does not depend on it.
   const int64_t B = std::clamp<int64_t>((kChunkColumns + us.qv - 1) / us.qv, 1, g.N);
   parallel_for(g.N, 1, [&](int64_t n_begin, int64_t n_end) {
-    std::vector<T> padded(us.padded ? static_cast<size_t>(B * g.Cb * us.pvol) : 0);
-    std::vector<T> out(static_cast<size_t>(g.Cs * B * us.qv));
-    std::vector<const T*> planes(static_cast<size_t>(B));
+    std::vector<T> padded, out(static_cast<size_t>(g.Cs * B * us.qv));
+    std::vector<const T*> planes;
     for (int64_t n0 = n_begin; n0 < n_end; n0 += B) {
       const int64_t nb = std::min(B, n_end - n0), ld = nb * us.qv;
       for (int64_t grp = 0; grp < g.G; ++grp) {
-        for (int64_t b = 0; b < nb; ++b) {
-          const T* x = big + ((n0 + b) * g.G + grp) * g.Cb * g.big_vol();
-          if (us.padded) us.pad(x, padded.data() + b * g.Cb * us.pvol);
-          planes[b] = us.padded ? padded.data() + b * g.Cb * us.pvol : x;
-        }
+        us.gather(big, n0, nb, grp, padded, planes);
         kernels::gemm_implicit_b(false, g.Cs, ld, R, T(1), w + grp * g.Cs * R, R, us.packer(planes), T(0),
                                  out.data(), ld);
         for (int64_t b = 0; b < nb; ++b)  // the valid columns, plus the bias, into the output
@@ -351,7 +390,7 @@ void transpose_kernel(const ConvGeom& g, const T* small, const T* w, const T* bi
       for (int64_t grp = 0; grp < g.G; ++grp) {
         auto [y, ldy] = ch.small_matrix(small, n0, nb, grp);
         T* first_plane = const_cast<T*>(ch.big_plane(big, n0, grp));
-        T* dst = ch.direct ? first_plane : ch.cols.data();
+        T* dst = ch.direct ? first_plane : ch.column_buffer();
         kernels::gemm(true, false, R, nb * L, g.Cs, T(1), w + grp * g.Cs * R, R, y, ldy, T(0), dst, nb * L);
         if (narrow)
           for (int64_t i = 0, n = R * nb * L; i < n; ++i) dst[i] = static_cast<T>(round_to(g.round, dst[i]));
@@ -374,52 +413,53 @@ void transpose_kernel(const ConvGeom& g, const T* small, const T* w, const T* bi
   });
 }
 
-// dW = sum over chunks of small[chunk] @ cols(big[chunk])^T, computed transposed: dW^T (rows x Cs)
-// = cols @ small^T takes the column matrix as the GEMM's left operand in its own layout (no
-// transposed copy of it) and reads only the narrow small side transposed. The chunks are grouped
-// into a number of pieces that depends only on the shapes; each piece sums its chunks in order
-// and the pieces are added in order, so the result is the same on any number of threads.
+// dW_g = sum over chunks of small[chunk, g] @ cols(big[chunk, g])^T, the column matrix packed
+// straight from the image (PaddedColumns::weight_packer) except for 1x1 kernels, whose columns
+// are the image itself. The chunks are grouped into a number of pieces that depends only on the
+// shapes; each piece sums its chunks in order and the pieces are added in order, so the result
+// is the same on any number of threads.
 template <typename T>
 void weight_kernel(const ConvGeom& g, const T* big, const T* small, T* dw) {
   const int64_t R = g.rows(), L = g.small_vol();
   const int64_t wn = g.G * g.Cs * R;
-  const int64_t count = Chunk<T>(g).count;
+  const Chunk<T> shape(g);
+  const int64_t count = shape.count;
   if (count == 0) {
     std::fill(dw, dw + wn, T(0));
     return;
   }
   const int64_t pieces = std::clamp<int64_t>(std::min<int64_t>(count, (int64_t(1) << 22) / std::max<int64_t>(wn, 1)),
                                              1, 16);
-  std::vector<T> acc(static_cast<size_t>(pieces * wn));  // per piece and group: dW_g^T, R x Cs
-  auto run_piece = [&](Chunk<T>& ch, int64_t piece) {
-    T* out = acc.data() + piece * wn;
-    const int64_t c0 = piece * count / pieces, c1 = (piece + 1) * count / pieces;
-    for (int64_t c = c0; c < c1; ++c) {
-      const int64_t n0 = ch.first(c), nb = ch.size(c);
-      for (int64_t grp = 0; grp < g.G; ++grp) {
-        auto [cols, ldc] = ch.columns(big, n0, nb, grp);
-        auto [y, ldy] = ch.small_matrix(small, n0, nb, grp);
-        kernels::gemm(false, true, R, g.Cs, nb * L, T(1), cols, ldc, y, ldy, c == c0 ? T(0) : T(1),
-                      out + grp * g.Cs * R, g.Cs);
+  const PaddedColumns<T> im(g);
+  std::vector<T> acc(static_cast<size_t>((pieces - 1) * wn));  // pieces after the first; the first sums in dw
+  parallel_for(pieces, 1, [&](int64_t p0, int64_t p1) {
+    Chunk<T> ch(g);
+    std::vector<T> padded;
+    std::vector<const T*> planes;
+    for (int64_t piece = p0; piece < p1; ++piece) {
+      T* out = piece == 0 ? dw : acc.data() + (piece - 1) * wn;
+      const int64_t c0 = piece * count / pieces, c1 = (piece + 1) * count / pieces;
+      for (int64_t c = c0; c < c1; ++c) {
+        const int64_t n0 = ch.first(c), nb = ch.size(c);
+        const T beta = c == c0 ? T(0) : T(1);
+        for (int64_t grp = 0; grp < g.G; ++grp) {
+          auto [y, ldy] = ch.small_matrix(small, n0, nb, grp);
+          T* dwg = out + grp * g.Cs * R;
+          if (g.pointwise()) {
+            auto [cols, ldc] = ch.columns(big, n0, nb, grp);
+            kernels::gemm(false, true, g.Cs, R, nb * L, T(1), y, ldy, cols, ldc, beta, dwg, R);
+          } else {
+            im.gather(big, n0, nb, grp, padded, planes);
+            kernels::gemm_implicit_b(false, g.Cs, R, nb * L, T(1), y, ldy, im.weight_packer(planes), beta, dwg, R);
+          }
+        }
       }
     }
-  };
-  if (pieces == 1) {
-    Chunk<T> ch(g);
-    run_piece(ch, 0);
-  } else {
-    parallel_for(pieces, 1, [&](int64_t p0, int64_t p1) {
-      Chunk<T> ch(g);
-      for (int64_t piece = p0; piece < p1; ++piece) run_piece(ch, piece);
-    });
-    for (int64_t piece = 1; piece < pieces; ++piece) {
-      const T* src = acc.data() + piece * wn;
-      for (int64_t i = 0; i < wn; ++i) acc[i] += src[i];
-    }
+  });
+  for (int64_t piece = 1; piece < pieces; ++piece) {
+    const T* src = acc.data() + (piece - 1) * wn;
+    for (int64_t i = 0; i < wn; ++i) dw[i] += src[i];
   }
-  for (int64_t grp = 0; grp < g.G; ++grp)  // dW_g = (dW_g^T)^T
-    for (int64_t r = 0; r < R; ++r)
-      for (int64_t o = 0; o < g.Cs; ++o) dw[(grp * g.Cs + o) * R + r] = acc[grp * g.Cs * R + r * g.Cs + o];
 }
 
 Tensor kernel_input(const Tensor& t, DType dtype) { return contiguous(cast_for_kernel(detach(t), dtype)); }
