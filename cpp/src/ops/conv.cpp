@@ -158,8 +158,11 @@ struct Chunk {
   std::vector<T> cols, tmp;
 
   explicit Chunk(const ConvGeom& geom) : g(geom) {
-    const int64_t L = std::max<int64_t>(g.small_vol(), 1);
-    B = std::clamp<int64_t>((kChunkColumns + L - 1) / L, 1, std::max<int64_t>(g.N, 1));
+    // About kChunkColumns columns per chunk, in a multiple of 4 chunks of equal size where the
+    // batch allows (so 2 or 4 threads get equal shares).
+    const int64_t L = std::max<int64_t>(g.small_vol(), 1), N = std::max<int64_t>(g.N, 1);
+    const int64_t target = std::min(N, ((N * L + kChunkColumns - 1) / kChunkColumns + 3) / 4 * 4);
+    B = (N + target - 1) / target;
     count = (g.N + B - 1) / B;
     direct = B == 1 && g.pointwise();
     if (B > 1) tmp.resize(static_cast<size_t>(g.Cs * B * g.small_vol()));
