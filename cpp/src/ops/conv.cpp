@@ -295,20 +295,47 @@ struct PaddedColumns {
     return [this, &planes](int64_t k0, int64_t kc, int64_t j0, int64_t n, int64_t nr, T* dst) {
       const int64_t OD = g.small[0], OH = g.small[1], OW = g.small[2];
       const int64_t step_w = g.s[2], step_h = g.s[1] * PW, step_d = g.s[0] * PH * PW;
+      // f(p, base) for the pixels k0 + p, p < kc, base = their position in their sample's planes.
+      auto each_pixel = [&](const auto& f) {
+        const int64_t l = k0 % g.small_vol();
+        int64_t b = k0 / g.small_vol(), ow = l % OW, oh = l / OW % OH, od = l / (OW * OH);
+        for (int64_t p = 0; p < kc; ++p) {
+          f(p, planes[b] + od * step_d + oh * step_h + ow * step_w);
+          if (++ow == OW && (ow = 0, ++oh == OH) && (oh = 0, ++od == OD)) od = 0, ++b;
+        }
+      };
       for (int64_t s0 = 0; s0 < n; s0 += nr, dst += kc * nr) {
         const int64_t cols = std::min(nr, n - s0);
         const int64_t* col_offs = offs.data() + j0 + s0;
-        int64_t l = k0 % g.small_vol(), b = k0 / g.small_vol();
-        int64_t ow = l % OW, oh = l / OW % OH, od = l / (OW * OH);
-        for (int64_t p = 0; p < kc; ++p) {
-          const T* base = planes[b] + od * step_d + oh * step_h + ow * step_w;
+        if (cols == nr && gather_slivers(nr, each_pixel, col_offs, dst)) continue;
+        each_pixel([&](int64_t p, const T* base) {
           T* d = dst + p * nr;
           for (int64_t t = 0; t < cols; ++t) d[t] = base[col_offs[t]];
           for (int64_t t = cols; t < nr; ++t) d[t] = T(0);
-          if (++ow == OW && (ow = 0, ++oh == OH) && (oh = 0, ++od == OD)) od = 0, ++b;
-        }
+        });
       }
     };
+  }
+  // dst[p * NR + t] = base_p[col_offs[t]] over each_pixel's pixels, with NR a constant (the
+  // offsets then stay in registers); false for an unexpected sliver width.
+  template <int NR, typename Walk>
+  static void gather_rows(const Walk& each_pixel, const int64_t* col_offs, T* dst) {
+    int64_t o[NR];
+    std::copy(col_offs, col_offs + NR, o);
+    each_pixel([&](int64_t p, const T* base) {
+      T* d = dst + p * NR;
+      for (int t = 0; t < NR; ++t) d[t] = base[o[t]];
+    });
+  }
+  template <typename Walk>
+  static bool gather_slivers(int64_t nr, const Walk& each_pixel, const int64_t* col_offs, T* dst) {
+    switch (nr) {
+      case 8: gather_rows<8>(each_pixel, col_offs, dst); return true;
+      case 16: gather_rows<16>(each_pixel, col_offs, dst); return true;
+      case 32: gather_rows<32>(each_pixel, col_offs, dst); return true;
+      case 64: gather_rows<64>(each_pixel, col_offs, dst); return true;
+      default: return false;
+    }
   }
   // The B packer over samples planes[0..nb) (nb * qv columns).
   kernels::ImplicitB<T> packer(const std::vector<const T*>& planes) const {
