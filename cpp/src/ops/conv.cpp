@@ -365,7 +365,7 @@ void forward_unit_stride(const ConvGeom& g, const T* big, const T* w, const T* b
   const PaddedColumns<T> us(g);
   const int64_t R = g.rows(), L = g.small_vol(), OH = g.small[1], OW = g.small[2];
   // Samples per GEMM: about kChunkColumns virtual columns. The result does not depend on it.
-  const int64_t B = std::clamp<int64_t>((kChunkColumns + us.qv - 1) / us.qv, 1, g.N);
+  const int64_t B = std::clamp<int64_t>((kChunkColumns + us.qv - 1) / us.qv, 1, std::max<int64_t>(g.N, 1));
   parallel_for(g.N, 1, [&](int64_t n_begin, int64_t n_end) {
     std::vector<T> padded, out(static_cast<size_t>(g.Cs * B * us.qv));
     std::vector<const T*> planes;
