@@ -1,6 +1,7 @@
 // GEMM kernels on raw row-major buffers: C = alpha * op(A) @ op(B) + beta * C.
 #pragma once
 #include <cstdint>
+#include <functional>
 
 #include "tg/half.h"
 
@@ -29,6 +30,20 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
           const BFloat16* A, int64_t lda, const BFloat16* B, int64_t ldb, float beta, float* C,
           int64_t ldc);
+
+// Implicit GEMM: C = alpha * op(A) @ B + beta * C where B (K x N) is never stored; the caller's
+// pack_b(k0, kc, j0, n, nr, dst) writes B[k0:k0+kc, j0:j0+n] in the packed layout: ceil(n/nr)
+// slivers of kc x nr values, value (p, j) at dst[(j / nr) * kc * nr + p * nr + j % nr], the
+// columns past n of the last sliver zero. (A convolution packs its column matrix straight from
+// the image this way.) Threads split the columns, each packing its own blocks (calls may run
+// concurrently on disjoint columns); every element of C sums K in the same blocks whatever the
+// thread count.
+template <typename T>
+using ImplicitB = std::function<void(int64_t k0, int64_t kc, int64_t j0, int64_t n, int64_t nr, T* dst)>;
+void gemm_implicit_b(bool trans_a, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                     const ImplicitB<float>& pack_b, float beta, float* C, int64_t ldc);
+void gemm_implicit_b(bool trans_a, int64_t M, int64_t N, int64_t K, double alpha, const double* A,
+                     int64_t lda, const ImplicitB<double>& pack_b, double beta, double* C, int64_t ldc);
 
 // Threads gemm() runs an M x N x K product on (float, or double when f64) with the current
 // thread setting: the cost model's choice, 1 inside a parallel region.

@@ -14,6 +14,7 @@
 #include <array>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <type_traits>
 
 #include "ops/widen.h"
@@ -46,6 +47,12 @@ struct ConvGeom {
     for (int i = 0; i < kMaxDims; ++i)
       if (k[i] != 1 || s[i] != 1 || p[i] != 0) return false;
     return true;
+  }
+  // Output columns of the unit-stride forward over the padded input (PaddedColumns):
+  // od*PH*PW + oh*PW + ow for every position before the last output's.
+  int64_t virtual_cols() const {
+    const int64_t PH = big[1] + 2 * p[1], PW = big[2] + 2 * p[2];
+    return ((small[0] - 1) * PH + small[1] - 1) * PW + small[2];
   }
   Shape big_shape() const { return shape_of(G * Cb, big); }
   Shape small_shape() const { return shape_of(G * Cs, small); }
@@ -158,11 +165,13 @@ struct Chunk {
   std::vector<T> cols, tmp;
 
   explicit Chunk(const ConvGeom& geom) : g(geom) {
-    const int64_t L = std::max<int64_t>(g.small_vol(), 1);
-    B = std::clamp<int64_t>((kChunkColumns + L - 1) / L, 1, std::max<int64_t>(g.N, 1));
+    // About kChunkColumns columns per chunk, in a multiple of 4 chunks of equal size where the
+    // batch allows (so 2 or 4 threads get equal shares).
+    const int64_t L = std::max<int64_t>(g.small_vol(), 1), N = std::max<int64_t>(g.N, 1);
+    const int64_t target = std::min(N, ((N * L + kChunkColumns - 1) / kChunkColumns + 3) / 4 * 4);
+    B = (N + target - 1) / target;
     count = (g.N + B - 1) / B;
     direct = B == 1 && g.pointwise();
-    if (!direct) cols.resize(static_cast<size_t>(g.rows() * B * g.small_vol()));
     if (B > 1) tmp.resize(static_cast<size_t>(g.Cs * B * g.small_vol()));
   }
   int64_t first(int64_t chunk) const { return chunk * B; }
@@ -170,12 +179,18 @@ struct Chunk {
   const T* big_plane(const T* big, int64_t n, int64_t grp) const { return big + (n * g.G + grp) * g.Cb * g.big_vol(); }
   T* small_plane(T* small, int64_t n, int64_t grp) const { return small + (n * g.G + grp) * g.Cs * g.small_vol(); }
 
+  // The buffer of a column matrix (allocated on first use).
+  T* column_buffer() {
+    if (cols.empty()) cols.resize(static_cast<size_t>(g.rows() * B * g.small_vol()));
+    return cols.data();
+  }
   // The column matrix (rows x nb * L, leading dim returned) of the chunk's images.
   std::pair<const T*, int64_t> columns(const T* big, int64_t n0, int64_t nb, int64_t grp) {
     const int64_t L = g.small_vol();
     if (direct) return {big_plane(big, n0, grp), L};
-    for (int64_t b = 0; b < nb; ++b) im2col(g, big_plane(big, n0 + b, grp), cols.data() + b * L, nb * L);
-    return {cols.data(), nb * L};
+    T* c = column_buffer();
+    for (int64_t b = 0; b < nb; ++b) im2col(g, big_plane(big, n0 + b, grp), c + b * L, nb * L);
+    return {c, nb * L};
   }
   // The chunk's small-side planes as one Cs x nb * L matrix (gathered when nb > 1).
   std::pair<const T*, int64_t> small_matrix(const T* small, int64_t n0, int64_t nb, int64_t grp) {
@@ -193,7 +208,7 @@ struct Chunk {
 // in one call (the GEMMs inside then use the threads).
 template <typename T, typename F>
 void over_chunks(const ConvGeom& g, const F& f) {
-  const int64_t count = Chunk<T>(g).count;
+  const int64_t count = Chunk<T>(g).count;  // (allocates no column buffer)
   if (count >= 2 && count >= get_num_threads()) {
     parallel_for(count, 1, [&](int64_t c0, int64_t c1) {
       Chunk<T> ch(g);
@@ -205,9 +220,183 @@ void over_chunks(const ConvGeom& g, const F& f) {
   }
 }
 
+// The column matrix as offsets into zero-padded input planes (PD x PH x PW per channel): row
+// (c, kd, kh, kw) and output position (od, oh, ow) read the padded plane at
+// offs[row] + vq, with offs[row] = c*PVOL + (kd*dd*PH + kh*dh)*PW + kw*dw and
+// vq = (od*sd*PH + oh*sh)*PW + ow*sw, no bounds to check. The GEMM's B packers read the
+// image through them (implicit GEMM): no column matrix is stored.
+//
+// Unit-stride forward: with "virtual" output columns q = vq for ow < PW (strides 1), each row
+// of the column matrix is the padded image shifted by offs[row], contiguous in q across output
+// rows, so the packer copies NR-wide runs; the columns with ow >= OW are computed and dropped
+// (PW/OW extra work: 40% for a 5x5 kernel on 14x14, 4% for 3x3 on 56x56).
+//
+// Weight gradient: B = cols^T (pixels x rows), one value per (pixel, row); only real pixels.
+template <typename T>
+struct PaddedColumns {
+  const ConvGeom& g;
+  bool padded;
+  int64_t PH, PW, pvol, qv;   // padded plane, virtual columns per sample
+  std::vector<int64_t> offs;  // per column-matrix row
+  explicit PaddedColumns(const ConvGeom& geom) : g(geom) {
+    padded = g.p[0] || g.p[1] || g.p[2];
+    const int64_t PD = g.big[0] + 2 * g.p[0];
+    PH = g.big[1] + 2 * g.p[1], PW = g.big[2] + 2 * g.p[2], pvol = PD * PH * PW;
+    qv = g.virtual_cols();
+    offs.reserve(static_cast<size_t>(g.rows()));
+    for (int64_t c = 0; c < g.Cb; ++c)
+      for (int64_t kd = 0; kd < g.k[0]; ++kd)
+        for (int64_t kh = 0; kh < g.k[1]; ++kh)
+          for (int64_t kw = 0; kw < g.k[2]; ++kw)
+            offs.push_back(c * pvol + (kd * g.d[0] * PH + kh * g.d[1]) * PW + kw * g.d[2]);
+  }
+  // planes[b] = the (padded) input planes of sample n0 + b, group grp, for b < nb; padding
+  // copies them into buf (nb x Cb x pvol).
+  void gather(const T* big, int64_t n0, int64_t nb, int64_t grp, std::vector<T>& buf,
+              std::vector<const T*>& planes) const {
+    if (padded) buf.resize(static_cast<size_t>(nb * g.Cb * pvol));
+    planes.resize(static_cast<size_t>(nb));
+    for (int64_t b = 0; b < nb; ++b) {
+      const T* x = big + ((n0 + b) * g.G + grp) * g.Cb * g.big_vol();
+      if (padded) pad(x, buf.data() + b * g.Cb * pvol);
+      planes[b] = padded ? buf.data() + b * g.Cb * pvol : x;
+    }
+  }
+  // Copies the Cb planes of one sample into dst (Cb x pvol) with their zero borders.
+  void pad(const T* src, T* dst) const {
+    std::fill(dst, dst + g.Cb * pvol, T(0));
+    const int64_t BD = g.big[0], BH = g.big[1], BW = g.big[2];
+    for (int64_t c = 0; c < g.Cb; ++c)
+      for (int64_t z = 0; z < BD; ++z)
+        for (int64_t y = 0; y < BH; ++y)
+          std::memcpy(dst + c * pvol + ((z + g.p[0]) * PH + y + g.p[1]) * PW + g.p[2],
+                      src + ((c * BD + z) * BH + y) * BW, static_cast<size_t>(BW) * sizeof(T));
+  }
+  // dst[r * NR + t] = src[offs[r] + t] for r < kc, t < NR, with NR a constant the copy unrolls
+  // to a few vector moves; false for an unexpected sliver width.
+  template <int NR>
+  static void copy_rows(const T* src, const int64_t* offs, int64_t kc, T* dst) {
+    for (int64_t r = 0; r < kc; ++r, dst += NR) {
+      std::memcpy(dst, src + offs[r], NR * sizeof(T));
+    }
+  }
+  static bool copy_slivers(int64_t nr, const T* src, const int64_t* offs, int64_t kc, T* dst) {
+    switch (nr) {
+      case 8: copy_rows<8>(src, offs, kc, dst); return true;
+      case 16: copy_rows<16>(src, offs, kc, dst); return true;
+      case 32: copy_rows<32>(src, offs, kc, dst); return true;
+      case 64: copy_rows<64>(src, offs, kc, dst); return true;
+      default: return false;
+    }
+  }
+  // The weight gradient's B packer: rows are the nb * L real pixels of samples planes[0..nb),
+  // columns the rows of the column matrix.
+  kernels::ImplicitB<T> weight_packer(const std::vector<const T*>& planes) const {
+    return [this, &planes](int64_t k0, int64_t kc, int64_t j0, int64_t n, int64_t nr, T* dst) {
+      const int64_t OD = g.small[0], OH = g.small[1], OW = g.small[2];
+      const int64_t step_w = g.s[2], step_h = g.s[1] * PW, step_d = g.s[0] * PH * PW;
+      // f(p, base) for the pixels k0 + p, p < kc, base = their position in their sample's planes.
+      auto each_pixel = [&](const auto& f) {
+        const int64_t l = k0 % g.small_vol();
+        int64_t b = k0 / g.small_vol(), ow = l % OW, oh = l / OW % OH, od = l / (OW * OH);
+        for (int64_t p = 0; p < kc; ++p) {
+          f(p, planes[b] + od * step_d + oh * step_h + ow * step_w);
+          if (++ow == OW && (ow = 0, ++oh == OH) && (oh = 0, ++od == OD)) od = 0, ++b;
+        }
+      };
+      for (int64_t s0 = 0; s0 < n; s0 += nr, dst += kc * nr) {
+        const int64_t cols = std::min(nr, n - s0);
+        const int64_t* col_offs = offs.data() + j0 + s0;
+        if (cols == nr && gather_slivers(nr, each_pixel, col_offs, dst)) continue;
+        each_pixel([&](int64_t p, const T* base) {
+          T* d = dst + p * nr;
+          for (int64_t t = 0; t < cols; ++t) d[t] = base[col_offs[t]];
+          for (int64_t t = cols; t < nr; ++t) d[t] = T(0);
+        });
+      }
+    };
+  }
+  // dst[p * NR + t] = base_p[col_offs[t]] over each_pixel's pixels, with NR a constant (the
+  // offsets then stay in registers); false for an unexpected sliver width.
+  template <int NR, typename Walk>
+  static void gather_rows(const Walk& each_pixel, const int64_t* col_offs, T* dst) {
+    int64_t o[NR];
+    std::copy(col_offs, col_offs + NR, o);
+    each_pixel([&](int64_t p, const T* base) {
+      T* d = dst + p * NR;
+      for (int t = 0; t < NR; ++t) d[t] = base[o[t]];
+    });
+  }
+  template <typename Walk>
+  static bool gather_slivers(int64_t nr, const Walk& each_pixel, const int64_t* col_offs, T* dst) {
+    switch (nr) {
+      case 8: gather_rows<8>(each_pixel, col_offs, dst); return true;
+      case 16: gather_rows<16>(each_pixel, col_offs, dst); return true;
+      case 32: gather_rows<32>(each_pixel, col_offs, dst); return true;
+      case 64: gather_rows<64>(each_pixel, col_offs, dst); return true;
+      default: return false;
+    }
+  }
+  // The B packer over samples planes[0..nb) (nb * qv columns).
+  kernels::ImplicitB<T> packer(const std::vector<const T*>& planes) const {
+    return [this, &planes](int64_t k0, int64_t kc, int64_t j0, int64_t n, int64_t nr, T* dst) {
+      const int64_t* row_offs = offs.data() + k0;
+      for (int64_t s0 = 0; s0 < n; s0 += nr, dst += kc * nr) {
+        const int64_t cols = std::min(nr, n - s0), j = j0 + s0;
+        if (cols == nr && j % qv + nr <= qv && copy_slivers(nr, planes[j / qv] + j % qv, row_offs, kc, dst)) continue;
+        // A sliver that crosses into the next sample or ends the block: runs per sample, zeros after.
+        for (int64_t t0 = 0; t0 < nr;) {
+          if (t0 == cols) {
+            for (int64_t r = 0; r < kc; ++r) std::fill(dst + r * nr + t0, dst + (r + 1) * nr, T(0));
+            break;
+          }
+          const int64_t b = (j + t0) / qv, q = (j + t0) % qv, t1 = std::min(cols, t0 + qv - q);
+          for (int64_t r = 0; r < kc; ++r)
+            std::memcpy(dst + r * nr + t0, planes[b] + row_offs[r] + q, static_cast<size_t>(t1 - t0) * sizeof(T));
+          t0 = t1;
+        }
+      }
+    };
+  }
+};
+
+template <typename T>
+void forward_unit_stride(const ConvGeom& g, const T* big, const T* w, const T* bias, T* small) {
+  const PaddedColumns<T> us(g);
+  const int64_t R = g.rows(), L = g.small_vol(), OH = g.small[1], OW = g.small[2];
+  // Samples per GEMM: about kChunkColumns virtual columns. The result does not depend on it.
+  const int64_t B = std::clamp<int64_t>((kChunkColumns + us.qv - 1) / us.qv, 1, std::max<int64_t>(g.N, 1));
+  parallel_for(g.N, 1, [&](int64_t n_begin, int64_t n_end) {
+    std::vector<T> padded, out(static_cast<size_t>(g.Cs * B * us.qv));
+    std::vector<const T*> planes;
+    for (int64_t n0 = n_begin; n0 < n_end; n0 += B) {
+      const int64_t nb = std::min(B, n_end - n0), ld = nb * us.qv;
+      for (int64_t grp = 0; grp < g.G; ++grp) {
+        us.gather(big, n0, nb, grp, padded, planes);
+        kernels::gemm_implicit_b(false, g.Cs, ld, R, T(1), w + grp * g.Cs * R, R, us.packer(planes), T(0),
+                                 out.data(), ld);
+        for (int64_t b = 0; b < nb; ++b)  // the valid columns, plus the bias, into the output
+          for (int64_t o = 0; o < g.Cs; ++o) {
+            T* dst = small + (((n0 + b) * g.G + grp) * g.Cs + o) * L;
+            const T add = bias ? bias[grp * g.Cs + o] : T(0);
+            for (int64_t od = 0; od < g.small[0]; ++od)
+              for (int64_t oh = 0; oh < OH; ++oh, dst += OW) {
+                const T* src = out.data() + o * ld + b * us.qv + (od * us.PH + oh) * us.PW;
+                for (int64_t ow = 0; ow < OW; ++ow) dst[ow] = src[ow] + add;
+              }
+          }
+      }
+    }
+  });
+}
+
 template <typename T>
 void forward_kernel(const ConvGeom& g, const T* big, const T* w, const T* bias, T* small) {
   const int64_t R = g.rows(), L = g.small_vol();
+  if constexpr (std::is_floating_point_v<T>) {
+    // (A 1x1 kernel needs no columns at all: the chunked path below multiplies the images directly.)
+    if (g.s[0] == 1 && g.s[1] == 1 && g.s[2] == 1 && !g.pointwise()) return forward_unit_stride(g, big, w, bias, small);
+  }
   over_chunks<T>(g, [&](Chunk<T>& ch, int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {
       const int64_t n0 = ch.first(c), nb = ch.size(c);
@@ -228,8 +417,41 @@ void forward_kernel(const ConvGeom& g, const T* big, const T* w, const T* bias, 
   });
 }
 
+// A unit-stride transposed convolution is a convolution of `small` with the kernel flipped
+// (and its channel axes swapped) and padding d*(k-1) - p, whose output has the big side's
+// size: x[cb, i] = sum_{cs, j} w[cs, cb, k-1-j] * small[cs, i - (d*(k-1) - p) + j*d]. That runs
+// on forward_unit_stride, with no column matrix to scatter back. Not for 1x1 kernels (a plain
+// GEMM already), padding beyond d*(k-1), an output padding, or a 16-bit result, whose rounding
+// steps follow torch's scatter. Nor where the flipped convolution would compute more than 1.5x
+// the multiply-adds (its virtual columns over the big side against the small side's positions:
+// a 5x5 kernel without padding on 14x14 computes 2.5x, slower than the scatter, measured).
+std::optional<ConvGeom> flipped(const ConvGeom& g) {
+  if (g.pointwise() || is_reduced_float(g.round)) return std::nullopt;
+  ConvGeom f = g;
+  std::swap(f.Cb, f.Cs);
+  std::swap(f.big, f.small);
+  for (int i = 0; i < kMaxDims; ++i) {
+    f.p[i] = g.d[i] * (g.k[i] - 1) - g.p[i];
+    if (g.s[i] != 1 || f.p[i] < 0 || f.big[i] + 2 * f.p[i] - g.d[i] * (g.k[i] - 1) != g.big[i]) return std::nullopt;
+  }
+  if (2 * f.virtual_cols() > 3 * g.small_vol()) return std::nullopt;
+  return f;
+}
+
 template <typename T>
 void transpose_kernel(const ConvGeom& g, const T* small, const T* w, const T* bias, T* big) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (const std::optional<ConvGeom> f = flipped(g)) {
+      const int64_t KV = ConvGeom::vol(g.k);
+      std::vector<T> wf(static_cast<size_t>(g.G * g.Cs * g.Cb * KV));  // (G, Cb, Cs, k) reversed in k
+      for (int64_t grp = 0; grp < g.G; ++grp)
+        for (int64_t cs = 0; cs < g.Cs; ++cs)
+          for (int64_t cb = 0; cb < g.Cb; ++cb)
+            for (int64_t t = 0; t < KV; ++t)
+              wf[((grp * g.Cb + cb) * g.Cs + cs) * KV + KV - 1 - t] = w[((grp * g.Cs + cs) * g.Cb + cb) * KV + t];
+      return forward_unit_stride(*f, small, wf.data(), bias, big);
+    }
+  }
   const int64_t R = g.rows(), L = g.small_vol(), BV = g.big_vol();
   const bool narrow = is_reduced_float(g.round);
   over_chunks<T>(g, [&](Chunk<T>& ch, int64_t c0, int64_t c1) {
@@ -238,7 +460,7 @@ void transpose_kernel(const ConvGeom& g, const T* small, const T* w, const T* bi
       for (int64_t grp = 0; grp < g.G; ++grp) {
         auto [y, ldy] = ch.small_matrix(small, n0, nb, grp);
         T* first_plane = const_cast<T*>(ch.big_plane(big, n0, grp));
-        T* dst = ch.direct ? first_plane : ch.cols.data();
+        T* dst = ch.direct ? first_plane : ch.column_buffer();
         kernels::gemm(true, false, R, nb * L, g.Cs, T(1), w + grp * g.Cs * R, R, y, ldy, T(0), dst, nb * L);
         if (narrow)
           for (int64_t i = 0, n = R * nb * L; i < n; ++i) dst[i] = static_cast<T>(round_to(g.round, dst[i]));
@@ -261,52 +483,53 @@ void transpose_kernel(const ConvGeom& g, const T* small, const T* w, const T* bi
   });
 }
 
-// dW = sum over chunks of small[chunk] @ cols(big[chunk])^T, computed transposed: dW^T (rows x Cs)
-// = cols @ small^T takes the column matrix as the GEMM's left operand in its own layout (no
-// transposed copy of it) and reads only the narrow small side transposed. The chunks are grouped
-// into a number of pieces that depends only on the shapes; each piece sums its chunks in order
-// and the pieces are added in order, so the result is the same on any number of threads.
+// dW_g = sum over chunks of small[chunk, g] @ cols(big[chunk, g])^T, the column matrix packed
+// straight from the image (PaddedColumns::weight_packer) except for 1x1 kernels, whose columns
+// are the image itself. The chunks are grouped into a number of pieces that depends only on the
+// shapes; each piece sums its chunks in order and the pieces are added in order, so the result
+// is the same on any number of threads.
 template <typename T>
 void weight_kernel(const ConvGeom& g, const T* big, const T* small, T* dw) {
   const int64_t R = g.rows(), L = g.small_vol();
   const int64_t wn = g.G * g.Cs * R;
-  const int64_t count = Chunk<T>(g).count;
+  const Chunk<T> shape(g);
+  const int64_t count = shape.count;
   if (count == 0) {
     std::fill(dw, dw + wn, T(0));
     return;
   }
   const int64_t pieces = std::clamp<int64_t>(std::min<int64_t>(count, (int64_t(1) << 22) / std::max<int64_t>(wn, 1)),
                                              1, 16);
-  std::vector<T> acc(static_cast<size_t>(pieces * wn));  // per piece and group: dW_g^T, R x Cs
-  auto run_piece = [&](Chunk<T>& ch, int64_t piece) {
-    T* out = acc.data() + piece * wn;
-    const int64_t c0 = piece * count / pieces, c1 = (piece + 1) * count / pieces;
-    for (int64_t c = c0; c < c1; ++c) {
-      const int64_t n0 = ch.first(c), nb = ch.size(c);
-      for (int64_t grp = 0; grp < g.G; ++grp) {
-        auto [cols, ldc] = ch.columns(big, n0, nb, grp);
-        auto [y, ldy] = ch.small_matrix(small, n0, nb, grp);
-        kernels::gemm(false, true, R, g.Cs, nb * L, T(1), cols, ldc, y, ldy, c == c0 ? T(0) : T(1),
-                      out + grp * g.Cs * R, g.Cs);
+  const PaddedColumns<T> im(g);
+  std::vector<T> acc(static_cast<size_t>((pieces - 1) * wn));  // pieces after the first; the first sums in dw
+  parallel_for(pieces, 1, [&](int64_t p0, int64_t p1) {
+    Chunk<T> ch(g);
+    std::vector<T> padded;
+    std::vector<const T*> planes;
+    for (int64_t piece = p0; piece < p1; ++piece) {
+      T* out = piece == 0 ? dw : acc.data() + (piece - 1) * wn;
+      const int64_t c0 = piece * count / pieces, c1 = (piece + 1) * count / pieces;
+      for (int64_t c = c0; c < c1; ++c) {
+        const int64_t n0 = ch.first(c), nb = ch.size(c);
+        const T beta = c == c0 ? T(0) : T(1);
+        for (int64_t grp = 0; grp < g.G; ++grp) {
+          auto [y, ldy] = ch.small_matrix(small, n0, nb, grp);
+          T* dwg = out + grp * g.Cs * R;
+          if (g.pointwise()) {
+            auto [cols, ldc] = ch.columns(big, n0, nb, grp);
+            kernels::gemm(false, true, g.Cs, R, nb * L, T(1), y, ldy, cols, ldc, beta, dwg, R);
+          } else {
+            im.gather(big, n0, nb, grp, padded, planes);
+            kernels::gemm_implicit_b(false, g.Cs, R, nb * L, T(1), y, ldy, im.weight_packer(planes), beta, dwg, R);
+          }
+        }
       }
     }
-  };
-  if (pieces == 1) {
-    Chunk<T> ch(g);
-    run_piece(ch, 0);
-  } else {
-    parallel_for(pieces, 1, [&](int64_t p0, int64_t p1) {
-      Chunk<T> ch(g);
-      for (int64_t piece = p0; piece < p1; ++piece) run_piece(ch, piece);
-    });
-    for (int64_t piece = 1; piece < pieces; ++piece) {
-      const T* src = acc.data() + piece * wn;
-      for (int64_t i = 0; i < wn; ++i) acc[i] += src[i];
-    }
+  });
+  for (int64_t piece = 1; piece < pieces; ++piece) {
+    const T* src = acc.data() + (piece - 1) * wn;
+    for (int64_t i = 0; i < wn; ++i) dw[i] += src[i];
   }
-  for (int64_t grp = 0; grp < g.G; ++grp)  // dW_g = (dW_g^T)^T
-    for (int64_t r = 0; r < R; ++r)
-      for (int64_t o = 0; o < g.Cs; ++o) dw[(grp * g.Cs + o) * R + r] = acc[grp * g.Cs * R + r * g.Cs + o];
 }
 
 Tensor kernel_input(const Tensor& t, DType dtype) { return contiguous(cast_for_kernel(detach(t), dtype)); }

@@ -208,12 +208,15 @@ struct PanelStep {
   T* C;         // C column jc (already offset)
   int64_t ldc;
 
-  void run(int64_t row0, int64_t row1, int64_t s0, int64_t s1, int64_t mc_block, T* ap) const {
+  // ap: a buffer for one packed A block or, when a_packed, rows row0..row1 of op(A) already packed.
+  void run(int64_t row0, int64_t row1, int64_t s0, int64_t s1, int64_t mc_block, T* ap, bool a_packed = false) const {
     const int64_t MR = ks.mr, NR = ks.nr;
     alignas(64) T tile[gemm_detail::kMaxTile];  // edge tiles are computed here, then merged
+    T* const a_block = ap;
     for (int64_t ic = row0; ic < row1; ic += mc_block) {
       const int64_t mc = std::min(mc_block, row1 - ic);
-      pack_a(ta, ta ? A + ic : A + ic * lda, lda, mc, kc, alpha, ap);
+      if (a_packed) ap = a_block + (ic - row0) * kc;
+      else pack_a(ta, ta ? A + ic : A + ic * lda, lda, mc, kc, alpha, ap);
       for (int64_t jr = s0 * NR; jr < std::min(s1 * NR, nc); jr += NR) {
         const int64_t nr = std::min(NR, nc - jr);
         for (int64_t ir = 0; ir < mc; ir += MR) {
@@ -272,6 +275,40 @@ void packed_gemm(const KernelSet<T>& ks, Packers<T, S> pk, Grid grid, bool ta, b
         const PanelStep<T, S> part{ks, pk.a, ta, ta ? A + pc * lda : A + pc, lda, alpha, bp, kc, nc,
                                    pc == 0 ? beta : T(1), C + jc, ldc};
         if (row0 < row1 && s0 < s1) part.run(row0, row1, s0, s1, bl.mc, ap);
+      }
+    }
+  });
+}
+
+// gemm_implicit_b: op(A) is packed once (all of it: the weights or gradient block of a
+// convolution), then each thread walks its slivers of C in column blocks sized for L2, packing
+// each B block right before using it; no barrier and no shared panel.
+template <typename T>
+void implicit_gemm(bool ta, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
+                   const ImplicitB<T>& pack_b, T beta, T* C, int64_t ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0 || alpha == 0) return scale_c(M, N, beta, C, ldc);
+  const KernelSet<T>& ks = kernels<T>();
+  const Blocks& bl = blocks<T>();
+  const int64_t NR = ks.nr, kc_block = std::min(bl.kc, K), rows = round_up(M, ks.mr);
+  std::vector<T> a_packed(static_cast<size_t>(rows * K));  // block pc at rows * pc
+  for (int64_t pc = 0; pc < K; pc += kc_block)
+    ks.pack_a(ta, ta ? A + pc * lda : A + pc, lda, M, std::min(kc_block, K - pc), alpha, a_packed.data() + rows * pc);
+  const int64_t l2 = std::max<int64_t>(cache_sizes().l2, 256 << 10);
+  const int64_t nc_block = std::min(bl.nc, round_down_at_least(l2 / 2 / (kc_block * int64_t(sizeof(T))), NR));
+  const int64_t slivers = (N + NR - 1) / NR;
+  const int threads = int(std::min<int64_t>(plan_threads(M * N * K, kPackedWorkPerThread), slivers));
+  parallel_team(threads, [&](int tid, int team) {
+    auto [s0, s1] = share(slivers, team, tid);
+    const int64_t col1 = std::min(N, s1 * NR);
+    T* bp = scratch<T>(1, kc_block * std::min(nc_block, round_up(N, NR)));
+    for (int64_t jc = s0 * NR; jc < col1; jc += nc_block) {
+      const int64_t nc = std::min(nc_block, col1 - jc);
+      for (int64_t pc = 0; pc < K; pc += kc_block) {
+        const int64_t kc = std::min(kc_block, K - pc);
+        pack_b(pc, kc, jc, nc, NR, bp);
+        const PanelStep<T, T> part{ks, ks.pack_a, ta, A, lda, alpha, bp, kc, nc, pc == 0 ? beta : T(1), C + jc, ldc};
+        part.run(0, M, 0, (nc + NR - 1) / NR, bl.mc, a_packed.data() + rows * pc, true);
       }
     }
   });
@@ -461,6 +498,15 @@ void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const 
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const BFloat16* A,
           int64_t lda, const BFloat16* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   gemm_16bit(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void gemm_implicit_b(bool ta, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                     const ImplicitB<float>& pack_b, float beta, float* C, int64_t ldc) {
+  implicit_gemm(ta, M, N, K, alpha, A, lda, pack_b, beta, C, ldc);
+}
+void gemm_implicit_b(bool ta, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,
+                     const ImplicitB<double>& pack_b, double beta, double* C, int64_t ldc) {
+  implicit_gemm(ta, M, N, K, alpha, A, lda, pack_b, beta, C, ldc);
 }
 
 int gemm_threads(bool f64, int64_t M, int64_t N, int64_t K) {
