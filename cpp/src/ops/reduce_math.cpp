@@ -69,7 +69,6 @@ using namespace math;
 
 namespace {
 
-
 // Product of each row, or, with `others`, each element's product of the rest of its row
 // (exact with zeros: a row with one zero gives the others' product at the zero, 0 elsewhere).
 template <typename T>
